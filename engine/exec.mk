@@ -1,0 +1,1 @@
+# engine/exec.mk: columnar vectors and data sources

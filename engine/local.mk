@@ -1,0 +1,1 @@
+# engine: filled in as the layer grows

@@ -1,0 +1,83 @@
+/* kernel.h: the protocol core of the Kindling kernel.
+ *
+ * Threads and socket ownership (one owner thread per ZeroMQ socket):
+ *   main/shell  shell ROUTER, stdin ROUTER, a PUSH into the IOPub queue;
+ *               runs cells one at a time.
+ *   control     control ROUTER, a PUSH into the IOPub queue, and the
+ *               signal pipe; answers kernel_info, interrupt and shutdown
+ *               while a cell runs on shell.
+ *   iopub       zmq_proxy from an inproc PULL to the PUB socket, so every
+ *               thread publishes without sharing a socket.
+ *   heartbeat   zmq_proxy echoing the hb ROUTER to itself.
+ * Every request on shell and control is wrapped in status busy/idle with the
+ * request's header as parent; idle follows the reply and all its output. */
+#ifndef KINDLING_KERNEL_H
+#define KINDLING_KERNEL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "common/err.h"
+#include "kernel/conn.h"
+#include "kernel/wire.h"
+
+enum kernel_lang { KERNEL_LANG_PYSPARK, KERNEL_LANG_SCALA, KERNEL_LANG_SQL };
+
+struct history;
+struct exec_state;
+
+struct kernel;
+
+/* One thread's view of a request channel. */
+struct chan {
+  struct kernel *k;
+  void *sock;        /* ROUTER (shell or control), owned by this thread */
+  void *pub;         /* PUSH into the IOPub queue, owned by this thread */
+  const char *name;  /* "shell" or "control" */
+};
+
+struct kernel {
+  struct conn conn;
+  enum kernel_lang lang;
+  void *zctx;
+  void *iopub;                 /* PUB, owned by the iopub thread once started */
+  void *hb;                    /* ROUTER, owned by the heartbeat thread */
+  void *stdin_sock;            /* ROUTER, owned by the shell thread */
+  struct chan shell, control;
+  pthread_t hb_thread, iopub_thread, control_thread;
+  int sig_pipe[2];             /* signal handler -> control thread */
+  int wake_pipe[2];            /* control thread -> shell thread (quit) */
+  char session_id[37];         /* new per process: restart means new id */
+  char username[64];
+  int execution_count;         /* shell thread only */
+  atomic_int interrupt;        /* set by control, read by the running cell */
+  atomic_int quit;             /* shutdown requested */
+  atomic_int busy_exec;        /* 1 while a cell runs */
+  struct history *hist;        /* shell thread only */
+  struct exec_state *exec;     /* cell interpreter state (sessions, vars) */
+};
+
+/* Run the kernel for the connection file at path until shutdown. Returns
+ * the process exit status. */
+int kernel_run(const char *conn_path, enum kernel_lang lang);
+
+/* Publish msg_type/content (content borrowed) on IOPub through ch with the
+ * given parent header (borrowed, may be NULL for {}). */
+void kernel_publish(struct chan *ch, json_t *parent, const char *msg_type, json_t *content);
+/* Same, with a transient object (borrowed, may be NULL) merged into content. */
+void kernel_publish_status(struct chan *ch, json_t *parent, const char *state);
+/* Send a reply for req on ch's socket (content borrowed). */
+void kernel_reply(struct chan *ch, const struct wire_msg *req, const char *msg_type,
+                  json_t *content);
+/* Send a message on the stdin socket to the identities of req. */
+int kernel_send_stdin(struct kernel *k, const struct wire_msg *req, const char *msg_type,
+                      json_t *content);
+
+/* The kernelspec name / language facts of lang. */
+const char *kernel_lang_spec(enum kernel_lang lang);
+
+#define klog(...) kernel_log(__VA_ARGS__)
+void kernel_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,1 @@
+# livy: filled in as the layer grows

@@ -1,0 +1,1 @@
+# magics: filled in as the layer grows

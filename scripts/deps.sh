@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian 12 packages for building and testing Kindling (run as root).
+set -euo pipefail
+pkgs=(build-essential autoconf automake libtool pkg-config clang
+      libzmq3-dev libjansson-dev libssl-dev libcurl4-openssl-dev uuid-dev
+      python3-jupyter-client python3-ipykernel jupyter-nbconvert jupyter-console
+      python3-nbclient jupyter-notebook python3-notebook python3-pytest python3-psutil
+      python3-zmq tmux valgrind)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite: Debian packages, a -Werror build with the C unit
+# tests and the integration suite (real jupyter_client, console, nbconvert),
+# then the same suite under AddressSanitizer + UBSan, and valgrind on the unit
+# tests. Prints "N passed, N failed" at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+bash scripts/deps.sh || exit 1
+[ -x configure ] || autoreconf -fi >/dev/null 2>&1 || exit 1
+autoreconf -fi >/dev/null 2>&1 || exit 1
+
+passed=0; failed=0
+step() { # name, command...
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then passed=$((passed+1)); echo "== $name: ok"; else failed=$((failed+1)); echo "== $name: FAILED"; fi
+}
+
+build_dir() { # dir, configure args...
+  local dir=$1; shift
+  rm -rf "$dir" && mkdir -p "$dir" && cd "$dir" && "$top/configure" -q "$@" && make -j"$(nproc)" >/dev/null
+  local rc=$?; cd "$top"; return $rc
+}
+
+check_in() { # dir
+  local rc=0
+  (cd "$1" && make -j2 check >/dev/null 2>&1) || rc=1
+  grep -h -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' "$1"/tests/*/*.log 2>/dev/null | grep -v '^PASS' | head -50
+  grep -h -E '^# (TOTAL|PASS|FAIL|ERROR)' "$1"/test-suite.log 2>/dev/null
+  tail -n 25 "$1"/tests/integration/run.sh.log 2>/dev/null
+  [ $rc -eq 0 ] || cat "$1"/test-suite.log 2>/dev/null | tail -300
+  return $rc
+}
+
+valgrind_unit() {
+  local rc=0
+  for t in build-test/tests/unit/test_*; do
+    [ -x "$t" ] || continue
+    valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+      "$t" >/dev/null || { echo "valgrind: $t"; rc=1; }
+  done
+  return $rc
+}
+
+step "build (-Werror)" build_dir build-test --enable-werror
+step "make check" check_in build-test
+step "valgrind unit tests" valgrind_unit
+step "build (ASan+UBSan)" build_dir build-asan --enable-sanitizers
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+step "make check (ASan+UBSan)" check_in build-asan
+
+echo
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
