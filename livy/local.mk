@@ -1,1 +1,1 @@
-# livy: filled in as the layer grows
+# livy: the Livy REST client and the Livy session backend

@@ -509,7 +509,9 @@ static int unknown_flag(struct pstate *ps, const struct tok *t) {
   struct buf m;
   buf_init(&m, BUF_UNLIMITED);
   int rc = buf_printf(&m, "%s: unrecognized flag ", ps->label);
-  if (!rc) rc = magic__echo(&m, t->s, t->len);
+  /* Never echo what follows '=': it may be a password (--passwrd=...). */
+  const char *teq = t->s[1] == '-' ? strchr(t->s, '=') : NULL;
+  if (!rc) rc = magic__echo(&m, t->s, teq ? (size_t)(teq - t->s) : t->len);
   if (!rc) rc = buf_putc(&m, '.');
   /* Suggest a long flag for a misspelt --name. */
   if (!rc && t->len > 2 && t->s[1] == '-') {

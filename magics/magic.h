@@ -93,6 +93,8 @@ enum magic_type {
 /* Option flags. */
 #define MAGIC_OPT_REQUIRED 0x1u /* the flag must be given */
 #define MAGIC_OPT_SECRET 0x2u   /* never echo the value (passwords) */
+#define MAGIC_OPT_CHECKED 0x4u  /* required, but checked by the command's
+                                   check callback with its own message */
 
 /* One flag of a magic (read-only registry data). */
 struct magic_option {

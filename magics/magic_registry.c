@@ -129,14 +129,17 @@ static const struct magic_option spark_logs_opts[] = {
 };
 
 static const struct magic_option delete_opts[] = {
-  OPT_FORCE("required: you understand its state is lost"),
-  { 's', "session", MAGIC_T_INT, "ID", NULL, NULL, NULL, NULL, 0,
-    "required: Livy id of the session to delete",
+  { 'f', "force", MAGIC_T_BOOL, NULL, NULL, NULL, NULL, NULL,
+    MAGIC_OPT_CHECKED, "you understand its statements are lost", NULL, NULL },
+  { 's', "session", MAGIC_T_INT, "ID", NULL, NULL, NULL, NULL,
+    MAGIC_OPT_CHECKED, "Livy id of the session to delete",
     "session (-s) must be an integer", NULL },
 };
 
 static const struct magic_option cleanup_opts[] = {
-  OPT_FORCE("required: every session will be deleted"),
+  { 'f', "force", MAGIC_T_BOOL, NULL, NULL, NULL, NULL, NULL,
+    MAGIC_OPT_CHECKED, "you understand every session is deleted", NULL,
+    NULL },
 };
 
 static const struct magic_option send_opts[] = {
@@ -464,7 +467,7 @@ int magic__synopsis(const struct magic_spec *s, const struct magic_cmd *cmd,
   for (int pass = 0; pass < 2 && !rc; pass++) {
     for (size_t i = 0; i < cmd->nopts && !rc; i++) {
       const struct magic_option *o = &cmd->opts[i];
-      int req = (o->flags & MAGIC_OPT_REQUIRED) != 0;
+      int req = (o->flags & (MAGIC_OPT_REQUIRED | MAGIC_OPT_CHECKED)) != 0;
       if (req != (pass == 0)) continue;
       rc = buf_puts(out, req ? " " : " [");
       if (!rc) rc = put_flag(out, o);
@@ -492,9 +495,10 @@ static int option_lines(const struct magic_cmd *cmd, struct buf *out) {
       rc = buf_printf(out, "      --%s", o->long_name);
     if (!rc && o->metavar) rc = buf_printf(out, " %s", o->metavar);
     size_t w = out->len - mark;
-    while (!rc && w++ < 30) rc = buf_putc(out, ' ');
+    while (!rc && w++ < 32) rc = buf_putc(out, ' ');
     if (!rc) rc = buf_printf(out, " %s", o->help);
-    if (!rc && (o->flags & MAGIC_OPT_REQUIRED)) rc = buf_puts(out, " (required)");
+    if (!rc && (o->flags & (MAGIC_OPT_REQUIRED | MAGIC_OPT_CHECKED)))
+      rc = buf_puts(out, " (required)");
     if (!rc && o->def && o->conf_key)
       rc = buf_printf(out, " (default %s, config %s)", o->def, o->conf_key);
     else if (!rc && o->def)

@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdalign.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -871,6 +872,30 @@ static void dflag(struct dump *d, int on, const char *name) {
   }
 }
 
+/* Column lists: "(columns (a int) (b))"; a column without a type (view
+ * column names) prints as just its name. */
+static void dcoldefs(struct dump *d, const struct ast_coldef *cols, int n) {
+  if (!n) return;
+  put(d, " (columns");
+  for (int i = 0; i < n; i++) {
+    const struct ast_coldef *c = &cols[i];
+    put(d, " (");
+    put_ident(d, c->name);
+    if (c->type.id != TYPE_NULL) {
+      put(d, " ");
+      put_type(d, c->type);
+    }
+    dflag(d, c->not_null, "not-null");
+    if (c->comment) {
+      put(d, " (comment ");
+      put_cstr(d, c->comment);
+      put(d, ")");
+    }
+    put(d, ")");
+  }
+  put(d, ")");
+}
+
 static void dusing(struct dump *d, const char *format) {
   if (format) putf(d, " (using %s)", format);
 }
@@ -887,14 +912,7 @@ static void dstmt(struct dump *d, const struct ast_stmt *s) {
       dflag(d, s->u.view.global, "global");
       dflag(d, s->u.view.temporary, "temporary");
       dflag(d, s->u.view.if_not_exists, "if-not-exists");
-      if (s->u.view.ncols) {
-        put(d, " (cols");
-        for (int i = 0; i < s->u.view.ncols; i++) {
-          put(d, " ");
-          put_ident(d, s->u.view.cols[i]);
-        }
-        put(d, ")");
-      }
+      dcoldefs(d, s->u.view.cols, s->u.view.ncols);
       dusing(d, s->u.view.format);
       doptions(d, s->u.view.options, s->u.view.noptions);
       if (s->u.view.query) {
@@ -909,24 +927,7 @@ static void dstmt(struct dump *d, const struct ast_stmt *s) {
       dflag(d, s->u.table.or_replace, "or-replace");
       dflag(d, s->u.table.external, "external");
       dflag(d, s->u.table.if_not_exists, "if-not-exists");
-      if (s->u.table.ncols) {
-        put(d, " (columns");
-        for (int i = 0; i < s->u.table.ncols; i++) {
-          const struct ast_coldef *c = &s->u.table.cols[i];
-          put(d, " (");
-          put_ident(d, c->name);
-          put(d, " ");
-          put_type(d, c->type);
-          dflag(d, c->not_null, "not-null");
-          if (c->comment) {
-            put(d, " (comment ");
-            put_cstr(d, c->comment);
-            put(d, ")");
-          }
-          put(d, ")");
-        }
-        put(d, ")");
-      }
+      dcoldefs(d, s->u.table.cols, s->u.table.ncols);
       dusing(d, s->u.table.format);
       doptions(d, s->u.table.options, s->u.table.noptions);
       if (s->u.table.location) {

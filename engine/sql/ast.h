@@ -359,11 +359,12 @@ struct ast_stmt {
   union {
     struct ast_query *query;
     /* CREATE [OR REPLACE] [GLOBAL] TEMP[ORARY] VIEW [IF NOT EXISTS] v
-     * [(cols)] AS query | USING fmt [OPTIONS (...)] */
+     * [(cols)] AS query | USING fmt [OPTIONS (...)]. cols are names for the
+     * AS form (type.id TYPE_NULL) and a schema for the USING form. */
     struct {
       struct ast_name name;
       int or_replace, temporary, global, if_not_exists;
-      char **cols;
+      struct ast_coldef *cols;
       int ncols;
       struct ast_query *query; /* NULL for the USING form */
       char *format;            /* lower-case, USING form only */

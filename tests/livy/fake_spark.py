@@ -717,6 +717,8 @@ class SqlEngine:
             info = self.conn.execute("PRAGMA temp.table_info(%s)"
                                      % _PROBE_VIEW).fetchall()
             return [type_from_decl(col[2]) for col in info]
+        except (sqlite3.Error, sqlite3.Warning, ValueError):
+            return None
         finally:
             self.conn.execute("DROP VIEW IF EXISTS temp.%s" % _PROBE_VIEW)
 
