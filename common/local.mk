@@ -4,3 +4,4 @@ common_libcommon_a_SOURCES = \
 	common/buf.c common/buf.h \
 	common/utf8.c common/utf8.h
 common_libcommon_a_SOURCES += common/session.c common/session.h
+common_libcommon_a_SOURCES += common/progress.c common/progress.h

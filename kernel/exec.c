@@ -18,6 +18,8 @@
 #include "common/session.h"
 #include "common/utf8.h"
 #include "kernel/msg.h"
+#include "kernel/render.h"
+#include "livy/livy_session.h"
 #include "magics/magic.h"
 #include "magics/smconf.h"
 
@@ -27,6 +29,7 @@ struct exec_state {
   struct err conf_err;        /* why it failed */
   pthread_mutex_t lock;       /* guards session for exec_interrupt */
   struct session *session;    /* current Spark session, NULL before start */
+  json_t *vars;               /* -o VAR results: name -> {schema, rows} */
 };
 
 /* ---- output sink -------------------------------------------------------- */
@@ -267,6 +270,11 @@ static json_t *do_info(struct exec_state *st, struct exec_request *er, struct si
   return ok_reply();
 }
 
+static void stop_session(struct exec_state *st);
+static int ensure_session(struct exec_state *st, struct out *o, struct session **out,
+                          struct err *e);
+static json_t *backend_error(struct exec_request *er, struct err *e, json_t *traceback);
+
 static json_t *do_configure(struct exec_state *st, struct exec_request *er, struct sink *s,
                             struct magic_cell *cell) {
   json_error_t je;
@@ -295,25 +303,170 @@ static json_t *do_configure(struct exec_state *st, struct exec_request *er, stru
                        NULL);
   }
   smconf_set_session_configs(st->conf, body); /* takes the reference */
+  if (force && sess && sess->started) {
+    /* -f: restart now with the new settings, as sparkmagic does. */
+    stop_session(st);
+    struct out o = {&sink_ops, s};
+    struct session *ns = NULL;
+    struct err e;
+    err_clear(&e);
+    if (ensure_session(st, &o, &ns, &e)) return backend_error(er, &e, NULL);
+  }
   return do_info(st, er, s);
 }
 
 /* ---- Spark cells -------------------------------------------------------- */
 
-static json_t *no_backend(struct exec_state *st, struct exec_request *er) {
-  (void)st;
-  return error_reply(
-      er, "NoSparkBackend",
-      "No Spark backend is available for this cell. Configure a Livy endpoint (set "
-      "KINDLING_LIVY_URL, or kernel_python_credentials.url in ~/.sparkmagic/config.json, or "
-      "run %spark add -s NAME -l python -u URL); the bundled local engine is not part of "
-      "this build yet.",
-      NULL);
+static enum session_kind lang_kind(enum kernel_lang lang) {
+  switch (lang) {
+    case KERNEL_LANG_SCALA: return SESSION_SPARK;
+    case KERNEL_LANG_SQL: return SESSION_SQL;
+    default: return SESSION_PYSPARK;
+  }
 }
 
-static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct sink *s,
+static enum livy_auth auth_of(const char *a) {
+  if (a && strcmp(a, "Basic_Access") == 0) return LIVY_AUTH_BASIC;
+  if (a && strcmp(a, "Kerberos") == 0) return LIVY_AUTH_KERBEROS;
+  return LIVY_AUTH_NONE;
+}
+
+/* Livy connection settings from config.json; ERR_NOTFOUND when no endpoint
+ * is configured (then the local engine is the backend). */
+static int livy_opts(struct exec_state *st, struct livy_session_opts *o, struct smconf_cred *cr,
+                     struct err *e) {
+  memset(o, 0, sizeof *o);
+  memset(cr, 0, sizeof *cr);
+  if (!st->conf) return err_set(e, ERR_INVAL, "%s", st->conf_err.msg);
+  int rc = smconf_credentials(st->conf, (enum magic_lang)st->k->lang, cr, e);
+  if (rc) return rc;
+  o->http.url = cr->url;
+  o->http.auth = auth_of(cr->auth);
+  o->http.user = cr->username;
+  o->http.password = cr->password;
+  o->http.verify_tls = !smconf_bool(st->conf, "ignore_ssl_errors");
+  o->http.headers = smconf_get(st->conf, "custom_headers");
+  o->http.timeout = 30;
+  json_t *sl = smconf_get(st->conf, "retry_seconds_to_sleep_list");
+  const char *policy = smconf_str(st->conf, "retry_policy");
+  if (policy && strcmp(policy, "linear") == 0) {
+    o->http.retry_sleeps[0] = 5;
+    o->http.nsleeps = 1;
+    o->http.max_retries = 5;
+  } else {
+    size_t i;
+    json_t *v;
+    json_array_foreach(sl, i, v) {
+      if (o->http.nsleeps < 16 && json_is_number(v))
+        o->http.retry_sleeps[o->http.nsleeps++] = json_number_value(v);
+    }
+    if (!o->http.nsleeps) o->http.retry_sleeps[o->http.nsleeps++] = 0.2;
+    o->http.max_retries = (int)smconf_int(st->conf, "configurable_retry_policy_max_retries");
+  }
+  o->startup_timeout = smconf_double(st->conf, "livy_session_startup_timeout_seconds");
+  o->heartbeat_refresh = smconf_double(st->conf, "heartbeat_refresh_seconds");
+  o->heartbeat_retry = smconf_double(st->conf, "heartbeat_retry_seconds");
+  o->heartbeat_timeout = (int)smconf_int(st->conf, "livy_server_heartbeat_timeout_seconds");
+  if (o->heartbeat_timeout <= 0) o->heartbeat_refresh = 0;
+  return 0;
+}
+
+static int no_backend(struct err *e) {
+  err_set_ename(e, "NoSparkBackend");
+  return err_set(e, ERR_NOTFOUND,
+                 "No Spark backend is available for this cell. Configure a Livy endpoint (set "
+                 "KINDLING_LIVY_URL, or kernel_python_credentials.url in "
+                 "~/.sparkmagic/config.json); the bundled local engine is not part of this "
+                 "build yet.");
+}
+
+/* The current session, started if needed (lazily, on the first Spark cell). */
+static int ensure_session(struct exec_state *st, struct out *o, struct session **out,
+                          struct err *e) {
+  *out = NULL;
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  if (s && s->ops == NULL) s = NULL;
+  if (s && !s->started && strcmp(s->ops->backend, "livy") == 0 && livy_session_lost(s)) {
+    s->ops->free(s);
+    s = st->session = NULL;
+  }
+  pthread_mutex_unlock(&st->lock);
+  if (!s) {
+    struct livy_session_opts lo;
+    struct smconf_cred cr;
+    int rc = livy_opts(st, &lo, &cr, e);
+    if (rc == ERR_NOTFOUND) {
+      smconf_cred_fini(&cr);
+      return no_backend(e);
+    }
+    if (rc) {
+      smconf_cred_fini(&cr);
+      return rc;
+    }
+    s = livy_session_new(&lo, lang_kind(st->k->lang), e);
+    smconf_cred_fini(&cr);
+    if (!s) return e->code ? e->code : ERR_NOMEM;
+    pthread_mutex_lock(&st->lock);
+    st->session = s;
+    pthread_mutex_unlock(&st->lock);
+  }
+  if (!s->started) {
+    json_t *body = smconf_session_body(st->conf, NULL);
+    int rc = s->ops->start(s, body, o, e);
+    json_decref(body);
+    if (rc) return rc;
+  }
+  *out = s;
+  return 0;
+}
+
+static json_t *backend_error(struct exec_request *er, struct err *e, json_t *traceback) {
+  const char *ename = e->ename[0] ? e->ename : (e->code == ERR_CANCELLED ? "KeyboardInterrupt" : "SparkError");
+  return error_reply(er, ename, e->msg, traceback);
+}
+
+static json_t *sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) {
+  const char *n = magic_opt(cell, "maxrows");
+  const char *m = magic_opt(cell, "samplemethod");
+  const char *r = magic_opt(cell, "samplefraction");
+  so->maxrows = n ? strtoll(n, NULL, 10) : 2500;
+  so->method = m && strcmp(m, "sample") == 0 ? SESSION_SAMPLE_SAMPLE : SESSION_SAMPLE_TAKE;
+  so->fraction = r ? strtod(r, NULL) : 0.1;
+  return NULL;
+}
+
+static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                       struct magic_cell *cell, const char *query) {
+  struct out o = {&sink_ops, sk};
+  struct err e;
+  err_clear(&e);
+  struct session_sql_opts so;
+  sql_opts_from(cell, &so);
+  struct session *s = NULL;
+  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  struct table *t = NULL;
+  json_t *tb = NULL;
+  if (s->ops->sql(s, query, &so, &o, &t, &tb, &e)) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  const char *var = magic_opt(cell, "output");
+  if (var && *var)
+    json_object_set_new(st->vars, var, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
+                                                 t->rows, "total", (json_int_t)t->total));
+  if (!magic_opt(cell, "quiet")) {
+    json_t *b = render_table(t);
+    sink_display(sk, b, NULL, 0);
+    json_decref(b);
+  }
+  table_free(t);
+  return ok_reply();
+}
+
+static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct sink *sk,
                          struct magic_cell *cell) {
-  (void)s;
   /* IDE probes (VS Code) send silent or store_history=false code: never let
    * them start a session or reach Spark. */
   if (er->silent || !er->store_history) {
@@ -325,7 +478,123 @@ static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct 
   const char *b = cell->body;
   while (*b && isspace((unsigned char)*b)) b++;
   if (!*b) return ok_reply();
-  return no_backend(st, er);
+  struct err e;
+  err_clear(&e);
+  if (st->conf) smconf_apply_defaults(st->conf, cell, &e);
+  err_clear(&e);
+  enum magic_id id = magic_cell_id(cell);
+  const char *ctx = magic_opt(cell, "context");
+  if (id == MAGIC_SQL || (ctx && strcmp(ctx, "sql") == 0)) return run_sql(st, er, sk, cell, cell->body);
+  struct out o = {&sink_ops, sk};
+  struct session *s = NULL;
+  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  json_t *tb = NULL;
+  if (s->ops->execute(s, lang_kind(st->k->lang), cell->body, &o, &tb, &e)) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  return ok_reply();
+}
+
+static json_t *do_logs(struct exec_state *st, struct exec_request *er, struct sink *sk) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  pthread_mutex_unlock(&st->lock);
+  if (!s || !s->started) {
+    sink_stream(sk, "stdout", "No logs yet.\n");
+    return ok_reply();
+  }
+  struct buf b;
+  buf_init(&b, 64u << 20);
+  struct err e;
+  err_clear(&e);
+  if (s->ops->logs(s, &b, &e)) {
+    buf_fini(&b);
+    return backend_error(er, &e, NULL);
+  }
+  sink_stream(sk, "stdout", b.data ? b.data : "No logs yet.\n");
+  buf_fini(&b);
+  return ok_reply();
+}
+
+static int current_livy_id(struct exec_state *st) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  int id = s && s->started && strcmp(s->ops->backend, "livy") == 0 ? livy_session_id(s) : -1;
+  pthread_mutex_unlock(&st->lock);
+  return id;
+}
+
+static void stop_session(struct exec_state *st) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  st->session = NULL;
+  pthread_mutex_unlock(&st->lock);
+  if (!s) return;
+  struct err e;
+  err_clear(&e);
+  if (s->started) s->ops->stop(s, &e);
+  s->ops->free(s);
+}
+
+/* %%delete -f -s ID and %%cleanup -f work on the endpoint's sessions. */
+static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                         struct magic_cell *cell, int all) {
+  struct livy_session_opts lo;
+  struct smconf_cred cr;
+  struct err e;
+  err_clear(&e);
+  int rc = livy_opts(st, &lo, &cr, &e);
+  if (rc) {
+    smconf_cred_fini(&cr);
+    if (rc == ERR_NOTFOUND) {
+      if (all) stop_session(st);
+      sink_stream(sk, "stdout", all ? "Cleaned up the local session.\n" : "No Livy endpoint is configured.\n");
+      return all ? ok_reply() : error_reply(er, "UsageError", "No Livy endpoint is configured: there is no session to delete.", NULL);
+    }
+    return backend_error(er, &e, NULL);
+  }
+  struct livy_http *h = livy_http_new(&lo.http);
+  smconf_cred_fini(&cr);
+  json_t *r = NULL;
+  if (!all) {
+    const char *sid = magic_opt(cell, "session");
+    int id = sid ? atoi(sid) : -1;
+    if (id == current_livy_id(st)) {
+      r = error_reply(er, "UsageError",
+                      "Cannot delete this kernel's session. Use %%cleanup -f, or restart the "
+                      "kernel, to delete it.",
+                      NULL);
+    } else if (livy_delete_session(h, id, &e)) {
+      r = backend_error(er, &e, NULL);
+    } else {
+      char msg[96];
+      snprintf(msg, sizeof msg, "Deleted session %d.\n", id);
+      sink_stream(sk, "stdout", msg);
+    }
+  } else {
+    stop_session(st);
+    json_t *list = NULL;
+    if (livy_list_sessions(h, &list, &e)) {
+      r = backend_error(er, &e, NULL);
+    } else {
+      size_t i;
+      json_t *v;
+      int n = 0;
+      json_array_foreach(list, i, v) {
+        struct err de;
+        err_clear(&de);
+        if (livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &de) == 0) n++;
+      }
+      char msg[96];
+      snprintf(msg, sizeof msg, "Cleaned up %d session%s on the endpoint.\n", n, n == 1 ? "" : "s");
+      sink_stream(sk, "stdout", msg);
+    }
+    json_decref(list);
+  }
+  livy_http_free(h);
+  return r ? r : ok_reply();
 }
 
 /* ---- entry points ------------------------------------------------------- */
@@ -334,6 +603,7 @@ struct exec_state *exec_state_new(struct kernel *k) {
   struct exec_state *st = calloc(1, sizeof *st);
   if (!st) return NULL;
   st->k = k;
+  st->vars = json_object();
   pthread_mutex_init(&st->lock, NULL);
   if (smconf_load(&st->conf, &st->conf_err) != 0) {
     klog("config: %s", st->conf_err.msg);
@@ -351,6 +621,7 @@ void exec_state_free(struct exec_state *st) {
     st->session->ops->free(st->session);
   }
   smconf_free(st->conf);
+  json_decref(st->vars);
   pthread_mutex_destroy(&st->lock);
   free(st);
 }
@@ -380,6 +651,9 @@ json_t *exec_run(struct kernel *k, struct exec_request *er) {
     case MAGIC_HELP: r = do_help(er, &s, (enum magic_lang)k->lang); break;
     case MAGIC_INFO: r = do_info(st, er, &s); break;
     case MAGIC_CONFIGURE: r = do_configure(st, er, &s, cell); break;
+    case MAGIC_LOGS: r = do_logs(st, er, &s); break;
+    case MAGIC_DELETE: r = do_delete(st, er, &s, cell, 0); break;
+    case MAGIC_CLEANUP: r = do_delete(st, er, &s, cell, 1); break;
     case MAGIC_LOCAL:
       r = error_reply(er, "NotImplementedError",
                       "%%local runs SQL on the bundled local engine, which is not part of this "

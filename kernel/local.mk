@@ -9,10 +9,11 @@ kernel_libkernel_a_SOURCES = \
 	kernel/history.c kernel/history.h \
 	kernel/complete.c kernel/complete.h \
 	kernel/install.c kernel/install.h \
+	kernel/render.c kernel/render.h \
 	kernelspec/logos.c kernelspec/logos.h
 
 bin_PROGRAMS += kindling
 kindling_SOURCES = kernel/main.c
-kindling_LDADD = kernel/libkernel.a magics/libmagics.a common/libcommon.a $(DEPS_LIBS)
+kindling_LDADD = kernel/libkernel.a livy/liblivy.a magics/libmagics.a common/libcommon.a $(DEPS_LIBS)
 
 EXTRA_DIST += kernelspec/make_logos.py kernelspec/logo-32x32.png kernelspec/logo-64x64.png

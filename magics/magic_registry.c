@@ -391,7 +391,8 @@ const struct magic_spec magic__registry[] = {
     "All the code in the rest of the cell is executed locally instead of in "
     "the Spark session.",
     "%%local\nprint(top10)" },
-  { MAGIC_CHANGE_ENDPOINT, "_do_not_call_change_endpoint", CL | HIDDEN,
+  { MAGIC_CHANGE_ENDPOINT, "_do_not_call_change_endpoint",
+    MAGIC_F_LINE | HIDDEN,
     endpoint_cmds, NELEM(endpoint_cmds),
     "Switch the Livy endpoint (for tools).",
     "Hook for tools (sparkmagic server extension, SageMaker): switches the "

@@ -215,7 +215,7 @@ void lexer_init(struct lexer *lx, const char *src, size_t len);
 int lexer_next(struct lexer *lx, struct lexer_token *t, struct err *e);
 
 /* Take the raw text from the current position up to (not including) the
- * next ';' outside quotes, or the end of input, and move past it. *off/*len
+ * next ';' outside quotes, or the end of input, and move past it. *off and *len
  * get the text with surrounding blanks trimmed. Used for SET's value. */
 void lexer_raw_rest(struct lexer *lx, size_t *off, size_t *len);
 

@@ -1,0 +1,186 @@
+/* render.c: result tables as text, HTML and dataresource (see render.h). */
+#include "kernel/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/utf8.h"
+
+#define MAX_CELL_WIDTH 60 /* longer text cells are cut in the text grid */
+
+const char *render_type_name(json_t *type, char *buf, size_t n) {
+  if (json_is_string(type)) return json_string_value(type);
+  const char *t = json_string_value(json_object_get(type, "type"));
+  snprintf(buf, n, "%s", t ? t : "?");
+  return buf;
+}
+
+/* Text of one value; strings as is, null as NULL, the rest as JSON. */
+static char *cell_text(json_t *v) {
+  if (json_is_null(v) || !v) return strdup("NULL");
+  if (json_is_string(v)) return strdup(json_string_value(v));
+  if (json_is_true(v)) return strdup("true");
+  if (json_is_false(v)) return strdup("false");
+  return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static int is_numeric_type(const char *t) {
+  static const char *const nums[] = {"integer", "long", "short", "byte", "double", "float", "decimal", "bigint", "int", NULL};
+  for (int i = 0; nums[i]; i++)
+    if (strncmp(t, nums[i], strlen(nums[i])) == 0) return 1;
+  return 0;
+}
+
+static void pad(struct buf *b, size_t n) {
+  for (size_t i = 0; i < n; i++) buf_putc(b, ' ');
+}
+
+json_t *render_table(const struct table *t) {
+  json_t *fields = json_object_get(t->schema, "fields");
+  size_t ncol = json_array_size(fields), nrow = json_array_size(t->rows);
+  char tbuf[64];
+  /* Column widths in code points. */
+  size_t *w = calloc(ncol ? ncol : 1, sizeof *w);
+  int *num = calloc(ncol ? ncol : 1, sizeof *num);
+  for (size_t c = 0; c < ncol; c++) {
+    json_t *f = json_array_get(fields, c);
+    const char *name = json_string_value(json_object_get(f, "name"));
+    w[c] = utf8_count(name ? name : "", name ? strlen(name) : 0);
+    num[c] = is_numeric_type(render_type_name(json_object_get(f, "type"), tbuf, sizeof tbuf));
+  }
+  char **cells = calloc(nrow * ncol + 1, sizeof *cells);
+  for (size_t r = 0; r < nrow; r++) {
+    json_t *row = json_array_get(t->rows, r);
+    for (size_t c = 0; c < ncol; c++) {
+      char *s = cell_text(json_array_get(row, c));
+      char *clean = utf8_sanitize(s ? s : "", s ? strlen(s) : 0);
+      free(s);
+      /* Keep the grid on one line per row. */
+      for (char *p = clean; p && *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+      cells[r * ncol + c] = clean;
+      size_t cw = utf8_count(clean, strlen(clean));
+      if (cw > MAX_CELL_WIDTH) cw = MAX_CELL_WIDTH;
+      if (cw > w[c]) w[c] = cw;
+    }
+  }
+  struct buf text, html;
+  buf_init(&text, BUF_UNLIMITED);
+  buf_init(&html, BUF_UNLIMITED);
+  /* text/plain grid */
+  struct buf sep;
+  buf_init(&sep, 1 << 20);
+  buf_putc(&sep, '+');
+  for (size_t c = 0; c < ncol; c++) {
+    for (size_t i = 0; i < w[c] + 2; i++) buf_putc(&sep, '-');
+    buf_putc(&sep, '+');
+  }
+  buf_putc(&sep, '\n');
+  buf_puts(&text, sep.data);
+  buf_putc(&text, '|');
+  for (size_t c = 0; c < ncol; c++) {
+    const char *name = json_string_value(json_object_get(json_array_get(fields, c), "name"));
+    if (!name) name = "";
+    buf_putc(&text, ' ');
+    buf_puts(&text, name);
+    pad(&text, w[c] - utf8_count(name, strlen(name)) + 1);
+    buf_putc(&text, '|');
+  }
+  buf_putc(&text, '\n');
+  buf_puts(&text, sep.data);
+  for (size_t r = 0; r < nrow; r++) {
+    buf_putc(&text, '|');
+    for (size_t c = 0; c < ncol; c++) {
+      const char *s = cells[r * ncol + c];
+      size_t cw = utf8_count(s, strlen(s));
+      size_t bytes = strlen(s);
+      if (cw > MAX_CELL_WIDTH) {
+        bytes = utf8_offset(s, MAX_CELL_WIDTH - 3);
+        cw = MAX_CELL_WIDTH;
+      }
+      buf_putc(&text, ' ');
+      if (num[c]) pad(&text, w[c] - cw);
+      buf_append(&text, s, bytes);
+      if (bytes < strlen(s)) buf_puts(&text, "...");
+      if (!num[c]) pad(&text, w[c] - cw);
+      buf_puts(&text, " |");
+    }
+    buf_putc(&text, '\n');
+  }
+  buf_puts(&text, sep.data);
+  buf_fini(&sep);
+  /* footer */
+  char footer[256];
+  long long total = t->total;
+  if (total >= 0 && total > (long long)nrow)
+    snprintf(footer, sizeof footer, "showing %zu of %lld rows (%.3f s); raise -n to see more",
+             nrow, total, t->elapsed);
+  else
+    snprintf(footer, sizeof footer, "%zu row%s (%.3f s)", nrow, nrow == 1 ? "" : "s", t->elapsed);
+  buf_puts(&text, footer);
+  /* text/html */
+  buf_puts(&html, "<table class=\"dataframe kindling-table\"><thead><tr>");
+  for (size_t c = 0; c < ncol; c++) {
+    json_t *f = json_array_get(fields, c);
+    const char *name = json_string_value(json_object_get(f, "name"));
+    buf_puts(&html, "<th>");
+    buf_put_html(&html, name ? name : "");
+    buf_puts(&html, "<br><small style=\"font-weight:normal;color:#868e96\">");
+    buf_put_html(&html, render_type_name(json_object_get(f, "type"), tbuf, sizeof tbuf));
+    buf_puts(&html, "</small></th>");
+  }
+  buf_puts(&html, "</tr></thead><tbody>");
+  for (size_t r = 0; r < nrow; r++) {
+    buf_puts(&html, "<tr>");
+    for (size_t c = 0; c < ncol; c++) {
+      json_t *v = json_array_get(json_array_get(t->rows, r), c);
+      buf_puts(&html, num[c] ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">");
+      if (json_is_null(v) || !v)
+        buf_puts(&html, "<i style=\"color:#868e96\">NULL</i>");
+      else
+        buf_put_html(&html, cells[r * ncol + c]);
+      buf_puts(&html, "</td>");
+    }
+    buf_puts(&html, "</tr>");
+  }
+  buf_puts(&html, "</tbody></table><p style=\"color:#868e96\">");
+  buf_put_html(&html, footer);
+  buf_puts(&html, "</p>");
+  /* dataresource: Table Schema types */
+  json_t *dfields = json_array();
+  for (size_t c = 0; c < ncol; c++) {
+    json_t *f = json_array_get(fields, c);
+    const char *tn = render_type_name(json_object_get(f, "type"), tbuf, sizeof tbuf);
+    const char *ts = "string";
+    if (strncmp(tn, "decimal", 7) == 0 || strcmp(tn, "double") == 0 || strcmp(tn, "float") == 0) ts = "number";
+    else if (is_numeric_type(tn)) ts = "integer";
+    else if (strcmp(tn, "boolean") == 0) ts = "boolean";
+    else if (strcmp(tn, "date") == 0) ts = "date";
+    else if (strcmp(tn, "timestamp") == 0) ts = "datetime";
+    const char *fname = json_string_value(json_object_get(f, "name"));
+    json_array_append_new(dfields, json_pack("{s:s, s:s}", "name", fname ? fname : "", "type", ts));
+  }
+  json_t *ddata = json_array();
+  for (size_t r = 0; r < nrow; r++) {
+    json_t *o = json_object();
+    json_t *row = json_array_get(t->rows, r);
+    for (size_t c = 0; c < ncol; c++) {
+      const char *name = json_string_value(json_object_get(json_array_get(fields, c), "name"));
+      json_t *v = json_array_get(row, c);
+      json_object_set(o, name ? name : "", v ? v : json_null());
+    }
+    json_array_append_new(ddata, o);
+  }
+  json_t *bundle = json_pack("{s:s, s:s, s:{s:{s:o}, s:o}}", "text/plain", text.data, "text/html",
+                             html.data, "application/vnd.dataresource+json", "schema", "fields",
+                             dfields, "data", ddata);
+  for (size_t i = 0; i < nrow * ncol; i++) free(cells[i]);
+  free(cells);
+  free(w);
+  free(num);
+  buf_fini(&text);
+  buf_fini(&html);
+  return bundle;
+}
