@@ -372,10 +372,26 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
   return 0;
 }
 
-/* Turn a failed statement's output into e + traceback. */
-static int output_error(json_t *out, json_t **traceback, struct err *e) {
+/* Turn a failed statement's output into e + traceback. A dead interpreter
+ * leaves the session in state error for good (sparkmagic treats it as
+ * final), so the session is dropped and the next cell starts a new one. */
+static int output_error(struct livy_session *ls, json_t *out, json_t **traceback,
+                        struct err *e) {
   const char *ename = str_or(out, "ename", "Error");
-  err_set(e, ERR_REMOTE, "%s", str_or(out, "evalue", ""));
+  const char *evalue = str_or(out, "evalue", "");
+  if (strncmp(evalue, "Interpreter died", 16) == 0) {
+    atomic_store(&ls->lost, 1);
+    hb_stop(ls);
+    livy_delete_session(ls->http, ls->id, &(struct err){0});
+    ls->base.started = 0;
+    err_set(e, ERR_REMOTE,
+            "%s\nThe session's interpreter died, so session %d was deleted; a new session "
+            "will start with the next Spark cell.",
+            evalue, ls->id);
+    ls->id = -1;
+  } else {
+    err_set(e, ERR_REMOTE, "%s", evalue);
+  }
   err_set_ename(e, ename);
   if (traceback) {
     json_t *tb = json_array();
@@ -551,7 +567,7 @@ static int ls_execute(struct session *s, enum session_kind kind, const char *cod
   int rc = run_statement(ls, livy_kind_name(kind), code, o, &out, e);
   if (rc) return rc;
   if (strcmp(str_or(out, "status", ""), "error") == 0) {
-    rc = output_error(out, traceback, e);
+    rc = output_error(ls, out, traceback, e);
   } else {
     show_output(json_object_get(out, "data"), o);
   }
@@ -652,7 +668,7 @@ static int ls_sql(struct session *s, const char *query, const struct session_sql
   }
   if (rc) return rc;
   if (strcmp(str_or(out, "status", ""), "error") == 0) {
-    rc = output_error(out, traceback, e);
+    rc = output_error(ls, out, traceback, e);
     json_decref(out);
     return rc;
   }

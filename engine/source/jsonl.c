@@ -286,7 +286,7 @@ static inline struct jnode *lookup(struct jnode *n, const char *s, uint32_t len)
 }
 
 /* Store value [v, ve) (a complete JSON value) into output column k, row i.
- * Returns 0, -1 for a type mismatch, or ERR_NOMEM. */
+ * Returns 0, 1 for a type mismatch, or ERR_NOMEM. */
 static int store(struct jsonl_reader *r, int k, uint32_t i, const char *v, const char *ve) {
   struct vector *vec = &r->batch->cols[k];
   const struct jsonl_options *o = r->o;
@@ -302,7 +302,7 @@ static int store(struct jsonl_reader *r, int k, uint32_t i, const char *v, const
     if (esc) {
       int rc = unescape(v + 1, ve - 1, &r->scratch, &s, &n);
       if (rc == ERR_NOMEM) return rc;
-      if (rc) return -1;
+      if (rc) return 1;
     }
   }
   switch (vec->type.id) {
@@ -311,14 +311,14 @@ static int store(struct jsonl_reader *r, int k, uint32_t i, const char *v, const
       return rc ? ERR_NOMEM : 0;
     }
     case TYPE_BOOLEAN:
-      if (c != 't' && c != 'f') return -1;
+      if (c != 't' && c != 'f') return 1;
       vector_u8(vec)[i] = c == 't';
       break;
     case TYPE_BIGINT:
-      if (is_str || numparse_i64(s, n, &vector_i64(vec)[i])) return -1;
+      if (is_str || numparse_i64(s, n, &vector_i64(vec)[i])) return 1;
       break;
     case TYPE_INT:
-      if (is_str || numparse_i32(s, n, &vector_i32(vec)[i])) return -1;
+      if (is_str || numparse_i32(s, n, &vector_i32(vec)[i])) return 1;
       break;
     case TYPE_DOUBLE:
       if (is_str) {
@@ -330,32 +330,32 @@ static int store(struct jsonl_reader *r, int k, uint32_t i, const char *v, const
           x = __builtin_inf();
         else if ((n == 9 && !memcmp(s, "-Infinity", 9)) || (n == 4 && !memcmp(s, "-INF", 4)))
           x = -__builtin_inf();
-        else return -1;
+        else return 1;
         vector_f64(vec)[i] = x;
         break;
       }
       if (c == 't' || c == 'f' || c == '{' || c == '[' || numparse_double(s, n, &vector_f64(vec)[i]))
-        return -1;
+        return 1;
       break;
     case TYPE_DECIMAL:
       if (c == 't' || c == 'f' || c == '{' || c == '[' ||
           numparse_decimal(s, n, vec->type.precision, vec->type.scale, &vector_i64(vec)[i]))
-        return -1;
+        return 1;
       break;
     case TYPE_DATE:
-      if (!is_str) return -1;
+      if (!is_str) return 1;
       if (o->has_date_format ? datetime_fmt_parse_date(&o->date_format, s, n, &vector_i32(vec)[i])
                              : datetime_parse_date(s, n, &vector_i32(vec)[i]))
-        return -1;
+        return 1;
       break;
     case TYPE_TIMESTAMP:
-      if (!is_str) return -1;
+      if (!is_str) return 1;
       if (o->has_timestamp_format
               ? datetime_fmt_parse_timestamp(&o->timestamp_format, s, n, &vector_i64(vec)[i])
               : datetime_parse_timestamp(s, n, &vector_i64(vec)[i]))
-        return -1;
+        return 1;
       break;
-    default: return -1;
+    default: return 1;
   }
   bitmap_set(vec->validity, i);
   return 0;

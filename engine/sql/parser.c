@@ -2375,13 +2375,14 @@ static int parse_set(struct parser *p, struct ast_stmt *s, int reset) {
     kend--;
   const char *k = t;
   size_t kl = kend;
-  if (kl >= 2 && k[0] == '`' && k[kl - 1] == '`') {
+  int quoted = kl >= 2 && k[0] == '`' && k[kl - 1] == '`';
+  if (quoted) {
     k++;
     kl -= 2;
   }
   int bad = kl == 0;
-  for (size_t i = 0; i < kl; i++)
-    if (k[i] == ' ' || k[i] == '\t' || k[i] == '\n' || k[i] == '\r') bad = 1;
+  for (size_t i = 0; i < kl && !quoted; i++)
+    if (k[i] == ' ' || k[i] == '\t' || k[i] == '\n' || k[i] == '\r' || k[i] == '`') bad = 1;
   if (bad) {
     struct lexer_token at = {0};
     at.offset = off;

@@ -6,6 +6,8 @@
 #include "common/utf8.h"
 #include "engine/sql/lexer.h"
 
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 /* Byte range [*b, *e) of 1-based line `line` in sql; 0 if there is none. */
 static int find_line(const char *sql, int line, size_t *b, size_t *e) {
   size_t i = 0;
@@ -64,9 +66,13 @@ int sql_error_caret(const char *sql, int line, int column, int len, struct buf *
     struct lexer lx;
     struct lexer_token t;
     lexer_init(&lx, sql + i, e - i);
-    len = 1;
-    if (lexer_next(&lx, &t, NULL) == 0 && t.kind != TOK_EOF && t.offset == 0)
+    int lrc = lexer_next(&lx, &t, NULL);
+    if (lrc != 0 && !is_blank(sql[i]))
+      len = (int)utf8_count(sql + i, e - i); /* unterminated: to the end of the line */
+    else if (lrc == 0 && t.kind != TOK_EOF && t.offset == 0)
       len = (int)utf8_count(sql + i, t.length);
+    else
+      len = 1;
     if (len < 1) len = 1;
   }
   int room = (int)utf8_count(sql + i, e - i);

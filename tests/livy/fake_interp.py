@@ -127,6 +127,7 @@ class StatementControl:
         self.stopped = False
         self.tasks_total = 0
         self.tasks_done = 0
+        self.job = None                 # id of the fake job running, if any
 
     def cancel(self):
         with self._cond:
@@ -149,11 +150,11 @@ class StatementControl:
             raise self.cancel_error()
 
     def cancel_error(self):
+        job = self.job if self.job is not None else self._job_ids()
         return Py4JJavaError(
             "An error occurred while calling o%d.collectToPython.\n"
             ": org.apache.spark.SparkException: Job %d cancelled part of "
-            "cancelled job group %d" % (self.group + 40, self._job_ids(),
-                                        self.group))
+            "cancelled job group %d" % (self.group + 40, job, self.group))
 
     def wait(self, seconds, job=False):
         """Sleep `seconds`; raise early when cancelled (if allowed) or stopped."""
@@ -170,12 +171,14 @@ class StatementControl:
         with self._cond:
             self._raise_if_needed(job)
 
-    def run_job(self, duration, tasks=10):
-        """A fake Spark job of `tasks` equal tasks lasting `duration` seconds."""
+    def run_job(self, job, duration, tasks=10):
+        """Fake Spark job `job`: `tasks` equal tasks lasting `duration` s."""
+        self.job = job
         self.tasks_total += tasks
         for _ in range(tasks):
             self.wait(duration / tasks, job=True)
             self.tasks_done += 1
+        self.job = None
 
 
 # ---------------------------------------------------------------------------
@@ -487,9 +490,9 @@ class PythonInterpreter:
                     return error_output(count, exc.ename, exc.evalue, exc.tb)
                 continue
             result = None
-            tracing = ctrl is not None and ctrl.interruptible
-            if tracing:
-                sys.settrace(self._trace_call)
+            # Traced even when uninterruptible: a stopped session must be
+            # able to end a busy loop (check() then ignores cancels).
+            sys.settrace(self._trace_call)
             try:
                 self._run_module(node)
             except SessionStopped:
@@ -498,8 +501,7 @@ class PythonInterpreter:
                 return error_output(count, type(exc).__name__, str(exc),
                                     self._format_error(exc))
             finally:
-                if tracing:
-                    sys.settrace(None)
+                sys.settrace(None)
         data = dict(result or {})
         text = data.pop("text/plain", "") + self.stdout.getvalue() + \
             self.stderr.getvalue()
@@ -1084,8 +1086,8 @@ class SessionRuntime:
         except Py4JJavaError as exc:
             return self.cancelled_output(kind, exc, count)
 
-    def fake_job(self, ctrl, duration):
-        ctrl.run_job(duration)
+    def fake_job(self, ctrl, job, duration):
+        ctrl.run_job(job, duration)
 
     @staticmethod
     def cancelled_output(kind, exc, count):

@@ -858,6 +858,11 @@ class RDD:
     def sum(self):
         return sum(self._items)
 
+    def sample(self, withReplacement, fraction, seed=None):
+        rows = DataFrame(None, StructType([]), [(x,) for x in self._items]) \
+            .sample(withReplacement, fraction, seed)._rows
+        return RDD([r[0] for r in rows], self._ctx, self._partitions)
+
     def getNumPartitions(self):
         return self._partitions
 

@@ -54,6 +54,9 @@ from fake_interp import SessionStopped  # noqa: E402
 from fake_spark import Py4JJavaError  # noqa: E402
 
 LIVY_VERSION = "0.9.0-incubating"
+# Bytes of an oversized body still read (and dropped) before answering 413,
+# so that a client still sending does not get a reset instead of the answer.
+_DRAIN_LIMIT = 4 * 1024 * 1024
 INT_MAX = 2 ** 31 - 1
 
 # ---------------------------------------------------------------------------
@@ -1268,7 +1271,7 @@ class LivyApp:
                              "PythonRDD.scala:181) with 10 output partitions"
                              % job)
                 t0 = time.monotonic()
-                runtime.fake_job(stmt.ctrl, self.opts.statement_delay)
+                runtime.fake_job(stmt.ctrl, job, self.opts.statement_delay)
                 with self.lock:
                     sess.err("INFO DAGScheduler: Job %d finished: runJob at "
                              "PythonRDD.scala:181, took %.6f s"
@@ -1360,6 +1363,7 @@ class _Handler(BaseHTTPRequestHandler):
         if getattr(self, "_too_large", False):
             return None, html_page(413, "Payload Too Large", self.path,
                                    close=True)
+        too_large = html_page(413, "Payload Too Large", self.path, close=True)
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             chunks, total = [], 0
             while True:
@@ -1372,12 +1376,17 @@ class _Handler(BaseHTTPRequestHandler):
                 if size == 0:
                     while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                         pass
+                    if total > limit:
+                        return None, too_large
                     return b"".join(chunks), None
                 total += size
+                if total > limit + _DRAIN_LIMIT:
+                    return None, too_large
                 if total > limit:
-                    return None, html_page(413, "Payload Too Large", self.path,
-                                           close=True)
-                chunks.append(self.rfile.read(size))
+                    chunks = []     # keep reading, so the client sees the 413
+                    self._discard(size)
+                else:
+                    chunks.append(self.rfile.read(size))
                 self.rfile.readline(3)
         length = self.headers.get("Content-Length")
         if length is None:
@@ -1387,9 +1396,17 @@ class _Handler(BaseHTTPRequestHandler):
                                    close=True)
         n = int(length)
         if n > limit:
-            return None, html_page(413, "Payload Too Large", self.path,
-                                   close=True)
+            if n <= limit + _DRAIN_LIMIT:
+                self._discard(n)
+            return None, too_large
         return self.rfile.read(n), None
+
+    def _discard(self, n):
+        while n > 0:
+            data = self.rfile.read(min(n, 65536))
+            if not data:
+                return
+            n -= len(data)
 
     def _user(self):
         expected = self.server.app.opts.basic_auth

@@ -1,0 +1,254 @@
+"""The Livy backend through the real jupyter_client, against the test Livy
+server of tests/livy (which follows livy-protocol.md): lazy start with a
+live status display, statements and their outputs, typed %%sql tables,
+errors as error replies, interrupt -> cancel, shutdown -> DELETE, session
+loss, CSRF and Basic auth, and sparkmagic's config.json."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import SRCDIR, Kernel, outputs
+
+SERVER = os.path.join(SRCDIR, "tests", "livy", "livy_server.py")
+
+
+class Livy:
+    def __init__(self, tmp_path, *args):
+        self.log = str(tmp_path / "requests.jsonl")
+        self.proc = subprocess.Popen(
+            [sys.executable, SERVER, "--port", "0", "--start-delay", "0.2",
+             "--log-requests", self.log, *args],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith("LIVY_URL="), line
+        self.url = line.strip().split("=", 1)[1]
+
+    def requests(self):
+        if not os.path.exists(self.log):
+            return []
+        return [json.loads(l) for l in open(self.log) if l.strip()]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def livy_kernel(kernel_env, tmp_path, request):
+    started = []
+
+    def make(*server_args, name="kindling-pyspark", config=None):
+        server = Livy(tmp_path, *server_args)
+        saved = dict(os.environ)
+        if config is None:
+            os.environ["KINDLING_LIVY_URL"] = server.url
+        else:
+            config = json.loads(json.dumps(config).replace("$URL", server.url))
+            path = tmp_path / "config.json"
+            path.write_text(json.dumps(config))
+            os.environ["SPARKMAGIC_CONF_FILE"] = str(path)
+        k = Kernel(name)
+        os.environ.clear()
+        os.environ.update(saved)
+        k.drain(0.1)
+        started.append((k, server))
+        return k, server
+
+    yield make
+    for k, server in started:
+        try:
+            k.stop()
+        finally:
+            server.stop()
+
+
+def texts(msgs):
+    out = []
+    for m in outputs(msgs):
+        c = m["content"]
+        out.append(c.get("text") or c.get("data", {}).get("text/plain") or c.get("evalue", ""))
+    return "\n".join(out)
+
+
+def test_lazy_start_status_display_and_probe(livy_kernel):
+    k, server = livy_kernel()
+    assert not [r for r in server.requests() if r["method"] == "POST"], "no session before a cell"
+    r, msgs = k.execute("print(40 + 2)")
+    assert r["content"]["status"] == "ok"
+    t = texts(msgs)
+    assert "Starting Spark application" in t
+    assert "SparkSession available as 'spark'." in t
+    assert "42" in t
+    disp = [m for m in msgs if m["msg_type"] == "display_data"]
+    upd = [m for m in msgs if m["msg_type"] == "update_display_data"]
+    assert disp and upd
+    did = disp[0]["content"]["transient"]["display_id"]
+    assert all(u["content"]["transient"]["display_id"] == did for u in upd)
+    assert "ready" in upd[-1]["content"]["data"]["text/plain"]
+    posts = [r for r in server.requests() if r["method"] == "POST" and r["path"] == "/sessions"]
+    assert len(posts) == 1 and json.loads(posts[0]["body"])["kind"] == "pyspark"
+    assert any(h.lower() == "x-requested-by" for h in posts[0]["headers"])
+
+
+def test_statement_error_is_error_reply(livy_kernel):
+    k, _ = livy_kernel()
+    r, msgs = k.execute("1/0")
+    c = r["content"]
+    assert c["status"] == "error" and c["ename"] == "ZeroDivisionError"
+    assert "division by zero" in c["evalue"]
+    assert any("Traceback" in line for line in c["traceback"])
+    assert len([m for m in msgs if m["msg_type"] == "error"]) == 1
+
+
+def test_sql_table_types_truncation_and_output_var(livy_kernel):
+    k, _ = livy_kernel()
+    k.execute("spark.sql('CREATE TABLE t (a INTEGER, b TEXT, c REAL)')\n"
+              "spark.sql(\"INSERT INTO t VALUES (1,'x',1.5),(2,'<b>',NULL),(3,'z',3.0)\")")
+    r, msgs = k.execute("%%sql -n 2 -o top\nSELECT a, b, c FROM t ORDER BY a")
+    assert r["content"]["status"] == "ok"
+    disp = [m for m in msgs if m["msg_type"] == "display_data"][-1]["content"]["data"]
+    assert "showing 2 of 3 rows" in disp["text/plain"]
+    assert "&lt;b&gt;" in disp["text/html"] and "<b>" not in disp["text/html"].replace("<br>", "")
+    assert "long" in disp["text/html"] and "string" in disp["text/html"]
+    res = disp["application/vnd.dataresource+json"]
+    assert [f["name"] for f in res["schema"]["fields"]] == ["a", "b", "c"]
+    assert res["data"][0] == {"a": 1, "b": "x", "c": 1.5}
+    assert res["data"][1]["c"] is None
+    r, msgs = k.execute("%%sql -q\nSELECT 1")
+    assert r["content"]["status"] == "ok" and not outputs(msgs)
+
+
+def test_sql_error_and_bad_flags(livy_kernel):
+    k, _ = livy_kernel()
+    r, _ = k.execute("%%sql\nSELECT * FROM no_such_table")
+    assert r["content"]["status"] == "error"
+    assert "no_such_table" in r["content"]["evalue"]
+    r, _ = k.execute("%%sql -m bogus\nSELECT 1")
+    assert r["content"]["evalue"].startswith("samplemethod (-m) must be one of (take, sample)")
+    r, _ = k.execute("%%sql -r 3\nSELECT 1")
+    assert "samplefraction (-r) must be a float between 0.0 and 1.0" in r["content"]["evalue"]
+
+
+def test_interrupt_cancels_statement(livy_kernel):
+    k, server = livy_kernel()
+    k.execute("print(1)")  # start the session first
+    msg_id = k.kc.execute("import time\ntime.sleep(30)")
+    time.sleep(1.0)
+    t0 = time.time()
+    ir = k.kc.session.msg("interrupt_request", {})
+    k.kc.control_channel.send(ir)
+    reply = k.kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert time.time() - t0 < 3.5
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert any(r["path"].endswith("/cancel") for r in server.requests())
+    msgs = k.iopub_for(msg_id)
+    prog = [m for m in msgs if m["msg_type"] in ("display_data", "update_display_data")
+            and "Statement" in m["content"]["data"]["text/plain"]]
+    assert prog, "a progress line is shown for a long statement"
+
+
+def test_shutdown_deletes_session(livy_kernel):
+    k, server = livy_kernel()
+    k.execute("print(1)")
+    k.km.shutdown_kernel(now=False)
+    deletes = [r for r in server.requests() if r["method"] == "DELETE"]
+    assert deletes and deletes[0]["path"] == "/sessions/0"
+
+
+def test_silent_probe_never_starts_session(livy_kernel):
+    k, server = livy_kernel()
+    r, _ = k.execute("import sys; sys.version", silent=True)
+    assert r["content"]["status"] == "ok"
+    r, _ = k.execute("x = 1", store_history=False)
+    assert r["content"]["status"] == "ok"
+    assert not [r for r in server.requests() if r["method"] == "POST"]
+
+
+def test_start_failure_is_reported_with_log(livy_kernel):
+    k, server = livy_kernel("--start-fail")
+    r, _ = k.execute("print(1)")
+    assert r["content"]["status"] == "error"
+    assert "final status" in r["content"]["evalue"]
+
+
+def test_unreachable_livy_is_a_clear_error(kernel_env):
+    os.environ["KINDLING_LIVY_URL"] = "http://127.0.0.1:9"
+    try:
+        k = Kernel("kindling-pyspark")
+    finally:
+        del os.environ["KINDLING_LIVY_URL"]
+    try:
+        t0 = time.time()
+        r, _ = k.execute("print(1)")
+        assert r["content"]["status"] == "error"
+        assert "cannot reach Livy at http://127.0.0.1:9" in r["content"]["evalue"]
+        assert time.time() - t0 < 60
+    finally:
+        k.stop()
+
+
+def test_csrf_and_basic_auth_via_config(livy_kernel):
+    cfg = {"kernel_python_credentials": {"url": "$URL", "username": "alice",
+                                         "base64_password": "c2VjcmV0", "auth": "Basic_Access"}}
+    k, server = livy_kernel("--csrf", "--basic-auth", "alice:secret", config=cfg)
+    r, msgs = k.execute("print('authed')")
+    assert r["content"]["status"] == "ok", r["content"]
+    assert "authed" in texts(msgs)
+    r, msgs = k.execute("%%info")
+    assert "config.json" in texts(msgs)
+    assert "secret" not in texts(msgs)
+
+
+def test_wrong_password_is_actionable(livy_kernel):
+    cfg = {"kernel_python_credentials": {"url": "$URL", "username": "alice",
+                                         "password": "wrong", "auth": "Basic_Access"}}
+    k, _ = livy_kernel("--basic-auth", "alice:secret", config=cfg)
+    r, _ = k.execute("print(1)")
+    assert r["content"]["status"] == "error"
+    assert "401" in r["content"]["evalue"] and "wrong" not in r["content"]["evalue"]
+
+
+def test_session_lost_then_recreated(livy_kernel):
+    k, server = livy_kernel("--die-after-statements", "2")
+    r, _ = k.execute("print(1)")  # probe + this statement
+    r, _ = k.execute("print(2)")
+    assert r["content"]["status"] == "error"
+    r, msgs = k.execute("print(3)")
+    if r["content"]["status"] == "error":  # the loss is noticed on this cell
+        r, msgs = k.execute("print(3)")
+    assert r["content"]["status"] == "ok", r["content"]
+    posts = [r for r in server.requests() if r["method"] == "POST" and r["path"] == "/sessions"]
+    assert len(posts) == 2
+
+
+def test_logs_delete_cleanup(livy_kernel):
+    k, server = livy_kernel()
+    r, msgs = k.execute("%%logs")
+    assert "No logs yet." in texts(msgs)
+    k.execute("print(1)")
+    r, msgs = k.execute("%%logs")
+    assert "stderr" in texts(msgs)
+    r, _ = k.execute("%%delete -f -s 0")
+    assert r["content"]["status"] == "error" and "this kernel's session" in r["content"]["evalue"]
+    r, msgs = k.execute("%%cleanup -f")
+    assert r["content"]["status"] == "ok"
+    assert any(r["method"] == "DELETE" for r in server.requests())
+
+
+def test_configure_force_restarts(livy_kernel):
+    k, server = livy_kernel()
+    k.execute("print(1)")
+    r, _ = k.execute('%%configure\n{"executorMemory": "2g"}')
+    assert r["content"]["status"] == "error"
+    assert "include the -f argument" in r["content"]["evalue"]
+    r, msgs = k.execute('%%configure -f\n{"executorMemory": "2g"}')
+    assert r["content"]["status"] == "ok", r["content"]
+    posts = [json.loads(r["body"]) for r in server.requests()
+             if r["method"] == "POST" and r["path"] == "/sessions"]
+    assert len(posts) == 2 and posts[1]["executorMemory"] == "2g"
