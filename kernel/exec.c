@@ -30,6 +30,8 @@ struct exec_state {
   pthread_mutex_t lock;       /* guards session for exec_interrupt */
   struct session *session;    /* current Spark session, NULL before start */
   json_t *vars;               /* -o VAR results: name -> {schema, rows} */
+  char *typed_password;       /* Basic password typed at the prompt, kept
+                                 in memory only for later restarts */
 };
 
 /* ---- output sink -------------------------------------------------------- */
@@ -404,6 +406,27 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
       smconf_cred_fini(&cr);
       return rc;
     }
+    if (lo.http.auth == LIVY_AUTH_BASIC && (!lo.http.password || !*lo.http.password)) {
+      /* No password in config.json: ask for it rather than store it in a
+       * file (the frontend masks it); batch runs fail fast instead. */
+      if (!st->typed_password) {
+        char prompt[512];
+        snprintf(prompt, sizeof prompt, "Livy password for %s at %s: ", lo.http.user, lo.http.url);
+        struct err ie;
+        err_clear(&ie);
+        rc = o->ops->input(o->ctx, prompt, 1, &st->typed_password, &ie);
+        if (rc) {
+          smconf_cred_fini(&cr);
+          err_set_ename(e, "AuthenticationError");
+          return err_set(e, rc,
+                         "The endpoint %s uses Basic_Access for user '%s' but no password is "
+                         "configured, and it could not be asked for (%s). Set password or "
+                         "base64_password in config.json.",
+                         lo.http.url, lo.http.user, ie.msg);
+        }
+      }
+      lo.http.password = st->typed_password;
+    }
     s = livy_session_new(&lo, lang_kind(st->k->lang), e);
     smconf_cred_fini(&cr);
     if (!s) return e->code ? e->code : ERR_NOMEM;
@@ -622,6 +645,10 @@ void exec_state_free(struct exec_state *st) {
   }
   smconf_free(st->conf);
   json_decref(st->vars);
+  if (st->typed_password) {
+    memset(st->typed_password, 0, strlen(st->typed_password));
+    free(st->typed_password);
+  }
   pthread_mutex_destroy(&st->lock);
   free(st);
 }

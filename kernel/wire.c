@@ -110,9 +110,11 @@ int wire_decode(const struct wire_frame *frames, size_t n, const char *key, size
     m->ids_len = calloc(d, sizeof *m->ids_len);
     if (!m->ids || !m->ids_len) goto nomem;
     for (size_t i = 0; i < d; i++) {
-      m->ids[i] = malloc(frames[i].len ? frames[i].len : 1);
+      /* NUL-terminated for convenience; ids_len is the real length. */
+      m->ids[i] = malloc(frames[i].len + 1);
       if (!m->ids[i]) goto nomem;
       memcpy(m->ids[i], frames[i].data, frames[i].len);
+      m->ids[i][frames[i].len] = '\0';
       m->ids_len[i] = frames[i].len;
     }
   }

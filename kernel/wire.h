@@ -32,7 +32,7 @@ struct wire_frame {
 /* A decoded message. All fields are owned by the message. */
 struct wire_msg {
   size_t nids;        /* routing identities before the delimiter */
-  char **ids;         /* nids byte strings (ids_len gives lengths) */
+  char **ids;         /* nids byte strings, NUL-terminated; ids_len gives lengths */
   size_t *ids_len;
   json_t *header;
   json_t *parent;

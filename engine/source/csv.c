@@ -794,29 +794,36 @@ int csv_reader_open(struct csv_reader **out, const char *path, int64_t start, in
   r->split_end = data + end;
   r->blk = 0;
   r->mask = 0;
-  if (start == 0) {
-    r->p = data;
-    if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->p += 3;
-    if (o->header) {
-      /* the header is the first non-blank, non-comment line */
-      const char *p = r->p;
-      while (p < r->end) {
-        const char *nl = memchr(p, '\n', (size_t)(r->end - p));
-        const char *le = nl ? nl : r->end;
-        if (!blank_record(p, le) && !(o->comment && *p == o->comment)) break;
-        p = nl ? nl + 1 : r->end;
-      }
-      if (p < r->end) {
-        const char *d = skip_record(r, p);
-        p = d < r->end ? d + 1 : r->end;
-      }
-      r->p = p;
+  r->p = data;
+  if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->p += 3;
+  /* The BOM belongs to the record at offset 0, which split 0 owns. */
+  if (start == 0 && r->p > data && r->split_end <= r->p) r->split_end = r->p + 1;
+  const char *header_end = r->p;
+  if (o->header) {
+    /* the header is the first non-blank, non-comment line; only the split
+     * that owns it skips it, but any split must not read it as data */
+    const char *p = r->p;
+    while (p < r->end) {
+      const char *nl = memchr(p, '\n', (size_t)(r->end - p));
+      const char *le = nl ? nl : r->end;
+      if (!blank_record(p, le) && !(o->comment && *p == o->comment)) break;
+      p = nl ? nl + 1 : r->end;
     }
-  } else {
-    const char *nl = (uint64_t)start <= size
-                         ? memchr(data + start - 1, '\n', size - (size_t)start + 1)
-                         : NULL;
+    if (p < r->end) {
+      const char *d = skip_record(r, p);
+      p = d < r->end ? d + 1 : r->end;
+    }
+    header_end = p;
+    r->blk = 0;
+    r->mask = 0;
+  }
+  if (start > 0) {
+    const char *nl = memchr(data + start - 1, '\n', size - (size_t)start + 1);
     r->p = nl ? nl + 1 : r->end;
+    /* a split inside the blank lines before the header */
+    if (o->header && r->p < header_end) r->p = header_end < r->split_end ? header_end : r->end;
+  } else {
+    r->p = header_end;
   }
   if (r->p < r->split_end) mapfile_advise(&r->mf, (size_t)(r->p - data), (size_t)(r->split_end - r->p));
   *out = r;

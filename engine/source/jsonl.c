@@ -577,6 +577,8 @@ int jsonl_reader_open(struct jsonl_reader **out, const char *path, int64_t start
   if (start == 0) {
     r->p = data;
     if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) r->p += 3;
+    /* the BOM belongs to the record at offset 0, which this split owns */
+    if (r->p > data && r->split_end <= r->p) r->split_end = r->p + 1;
   } else {
     const char *nl = memchr(data + start - 1, '\n', size - (size_t)start + 1);
     r->p = nl ? nl + 1 : r->end;

@@ -252,3 +252,34 @@ def test_configure_force_restarts(livy_kernel):
     posts = [json.loads(r["body"]) for r in server.requests()
              if r["method"] == "POST" and r["path"] == "/sessions"]
     assert len(posts) == 2 and posts[1]["executorMemory"] == "2g"
+
+
+def test_password_prompt_uses_stdin_only_when_allowed(livy_kernel):
+    cfg = {"kernel_python_credentials": {"url": "$URL", "username": "alice",
+                                         "auth": "Basic_Access"}}
+    k, _ = livy_kernel("--basic-auth", "alice:secret", config=cfg)
+    # allow_stdin=False (nbconvert, papermill): fail fast, never block.
+    r, _ = k.execute("print(1)", allow_stdin=False)
+    assert r["content"]["status"] == "error"
+    assert "no password is configured" in r["content"]["evalue"]
+    # allow_stdin=True: an input_request with password=True on stdin.
+    msg_id = k.kc.execute("print('in')", allow_stdin=True)
+    req = k.kc.get_stdin_msg(timeout=10)
+    assert req["msg_type"] == "input_request"
+    assert req["content"]["password"] is True
+    assert req["parent_header"]["msg_id"] == msg_id
+    k.kc.input("secret")
+    reply = k.kc.get_shell_msg(timeout=30)
+    assert reply["content"]["status"] == "ok", reply["content"]
+
+
+def test_interrupt_breaks_input_wait(livy_kernel):
+    cfg = {"kernel_python_credentials": {"url": "$URL", "username": "alice",
+                                         "auth": "Basic_Access"}}
+    k, _ = livy_kernel("--basic-auth", "alice:secret", config=cfg)
+    msg_id = k.kc.execute("print('in')", allow_stdin=True)
+    k.kc.get_stdin_msg(timeout=10)
+    k.kc.control_channel.send(k.kc.session.msg("interrupt_request", {}))
+    reply = k.kc.get_shell_msg(timeout=5)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "error"
