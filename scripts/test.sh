@@ -47,9 +47,22 @@ step "build (-Werror)" build_dir build-test --enable-werror
 step "make check" check_in build-test
 step "valgrind unit tests" valgrind_unit
 step "build (ASan+UBSan)" build_dir build-asan --enable-sanitizers
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-step "make check (ASan+UBSan)" check_in build-asan
+
+# Kernels are started by jupyter_client, so their sanitizer reports would be
+# lost on a closed stderr: send every report to files and fail on any.
+asan_check() {
+  local logs="$top/build-asan/sanitizer-reports"
+  rm -rf "$logs" && mkdir -p "$logs"
+  local rc=0
+  ASAN_OPTIONS="detect_leaks=1:log_path=$logs/asan" \
+  UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan" \
+    check_in build-asan || rc=1
+  if ls "$logs"/* >/dev/null 2>&1; then
+    echo "sanitizer reports:"; head -n 60 "$logs"/*; rc=1
+  fi
+  return $rc
+}
+step "make check (ASan+UBSan)" asan_check
 
 echo
 echo "suite: $passed passed, $failed failed"

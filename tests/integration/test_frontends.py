@@ -41,9 +41,20 @@ NOTEBOOKS = sorted(glob.glob(os.path.join(SRCDIR, "notebooks", "*.ipynb")))
 def test_notebooks_execute(kernel_env, tmp_path, path):
     with open(path) as f:
         nb = json.load(f)
+    server = None
     if nb["metadata"].get("kindling", {}).get("requires") == "livy":
-        pytest.skip("runs against a Livy endpoint (see tests for the Livy backend)")
-    r = nbconvert(path, str(tmp_path))
+        server = subprocess.Popen(
+            [sys.executable, os.path.join(SRCDIR, "tests", "livy", "livy_server.py"),
+             "--port", "0", "--start-delay", "0.2"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        os.environ["KINDLING_LIVY_URL"] = server.stdout.readline().strip().split("=", 1)[1]
+    try:
+        r = nbconvert(path, str(tmp_path))
+    finally:
+        if server:
+            os.environ.pop("KINDLING_LIVY_URL", None)
+            server.terminate()
+            server.wait(timeout=10)
     assert r.returncode == 0, r.stderr[-3000:]
     out = json.load(open(tmp_path / os.path.basename(path)))
     code_cells = [c for c in out["cells"] if c["cell_type"] == "code"]
