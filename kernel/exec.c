@@ -620,6 +620,51 @@ static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct 
   return r ? r : ok_reply();
 }
 
+static json_t *not_yet(struct exec_request *er, struct magic_cell *cell) {
+  char msg[256];
+  const char *sub = magic_subcommand(cell);
+  snprintf(msg, sizeof msg,
+           "%%%%%s%s%s is recognised but not supported by this version of Kindling yet.",
+           magic_spec_name(cell->spec), sub ? " " : "", sub ? sub : "");
+  return error_reply(er, "NotImplementedError", msg, NULL);
+}
+
+/* %matplot VAR: Livy's Python REPL renders the figure as image/png. */
+static json_t *do_matplot(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                          struct magic_cell *cell) {
+  if (st->k->lang != KERNEL_LANG_PYSPARK)
+    return error_reply(er, "UsageError", "%matplot works in the PySpark kernel only.", NULL);
+  struct out o = {&sink_ops, sk};
+  struct err e;
+  err_clear(&e);
+  struct session *s = NULL;
+  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  char code[256];
+  snprintf(code, sizeof code, "%%matplot %s", magic_pos(cell, 0) ? magic_pos(cell, 0) : "plt");
+  json_t *tb = NULL;
+  if (s->ops->execute(s, SESSION_PYSPARK, code, &o, &tb, &e)) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  return ok_reply();
+}
+
+/* %%_do_not_call_start_session: tools call it and read True/False. */
+static json_t *do_hook_start(struct exec_state *st, struct exec_request *er, struct sink *sk) {
+  struct out o = {&sink_ops, sk};
+  struct err e;
+  err_clear(&e);
+  struct session *s = NULL;
+  int ok = ensure_session(st, &o, &s, &e) == 0;
+  json_t *d = json_pack("{s:s}", "text/plain", ok ? "True" : "False");
+  sink_result(sk, d);
+  json_decref(d);
+  if (!ok) sink_stream(sk, "stderr", e.msg);
+  (void)er;
+  return ok_reply();
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 struct exec_state *exec_state_new(struct kernel *k) {
@@ -678,7 +723,36 @@ json_t *exec_run(struct kernel *k, struct exec_request *er) {
     case MAGIC_HELP: r = do_help(er, &s, (enum magic_lang)k->lang); break;
     case MAGIC_INFO: r = do_info(st, er, &s); break;
     case MAGIC_CONFIGURE: r = do_configure(st, er, &s, cell); break;
+    case MAGIC_SPARK:
+      if (magic_subcommand(cell)) {
+        const char *sub = magic_subcommand(cell);
+        if (strcmp(sub, "info") == 0) r = do_info(st, er, &s);
+        else if (strcmp(sub, "logs") == 0) r = do_logs(st, er, &s);
+        else if (strcmp(sub, "cleanup") == 0) r = do_delete(st, er, &s, cell, 1);
+        else if (strcmp(sub, "config") == 0) r = do_configure(st, er, &s, cell);
+        else r = not_yet(er, cell);
+      } else {
+        r = run_spark(st, er, &s, cell);
+      }
+      break;
     case MAGIC_LOGS: r = do_logs(st, er, &s); break;
+    case MAGIC_MATPLOT: r = do_matplot(st, er, &s, cell); break;
+    case MAGIC_START_SESSION: r = do_hook_start(st, er, &s); break;
+    case MAGIC_DELETE_SESSION:
+      stop_session(st);
+      r = ok_reply();
+      break;
+    case MAGIC_ALLOW_RETRY_FATAL:
+      /* Kindling never enters sparkmagic's sticky fatal state: a failed
+       * start is retried by the next cell, so there is nothing to reset. */
+      r = ok_reply();
+      break;
+    case MAGIC_SEND_TO_SPARK:
+    case MAGIC_PRETTY:
+    case MAGIC_CHANGE_ENDPOINT:
+    case MAGIC_CHANGE_LANGUAGE:
+      r = not_yet(er, cell);
+      break;
     case MAGIC_DELETE: r = do_delete(st, er, &s, cell, 0); break;
     case MAGIC_CLEANUP: r = do_delete(st, er, &s, cell, 1); break;
     case MAGIC_LOCAL:

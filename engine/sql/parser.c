@@ -71,6 +71,14 @@ static void fail_at(struct parser *p, const struct lexer_token *t, const char *f
   fail_code(p, ERR_PARSE, t->line, t->column, msg);
 }
 
+/* Length of s[0..n) cut to at most max bytes on a code point boundary, for
+ * quoting user text in messages (which must stay valid UTF-8). */
+static int clip(const char *s, size_t n, size_t max) {
+  if (n <= max) return (int)n;
+  while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+  return (int)max;
+}
+
 static void fail_nomem(struct parser *p) {
   if (p->failed) return;
   p->failed = ERR_NOMEM;
@@ -459,7 +467,7 @@ static int decimal_lit(struct parser *p, const struct lexer_token *t, const char
   size_t prec = sig ? sig : 1;
   if (prec < flen) prec = flen;
   if (prec > 38) {
-    fail_at(p, t, "Decimal literal %.*s is out of range (more than 38 digits)", (int)n, s);
+    fail_at(p, t, "Decimal literal %.*s is out of range (more than 38 digits)", clip(s, n, 48), s);
     return 0;
   }
   l->type.id = TYPE_DECIMAL;
@@ -504,15 +512,13 @@ static struct ast_expr *parse_number(struct parser *p, int neg, const struct lex
     case TOK_BIGINT:
     case TOK_SMALLINT:
     case TOK_TINYINT: {
-      int64_t lo = t.kind == TOK_BIGINT ? INT64_MIN : t.kind == TOK_SMALLINT ? -32768 : -128;
       uint64_t hi = t.kind == TOK_BIGINT ? (uint64_t)INT64_MAX
                     : t.kind == TOK_SMALLINT ? 32767u : 127u;
       if (!digits_u64(s, n - 1, &u) || u > hi + (uint64_t)neg) {
-        fail_at(p, &t, "Numeric literal %s%.*s is out of range for %s", neg ? "-" : "", (int)n,
+        fail_at(p, &t, "Numeric literal %s%.*s is out of range for %s", neg ? "-" : "", clip(s, n, 48),
                 s, t.kind == TOK_BIGINT ? "BIGINT" : t.kind == TOK_SMALLINT ? "SMALLINT" : "TINYINT");
         return NULL;
       }
-      (void)lo;
       l->i = neg ? (int64_t)(0 - u) : (int64_t)u;
       l->type.id = t.kind == TOK_BIGINT ? TYPE_BIGINT : TYPE_INT;
       break;
@@ -524,7 +530,7 @@ static struct ast_expr *parse_number(struct parser *p, int neg, const struct lex
       size_t m = n - 2;
       for (size_t i = 0; i < m; i++)
         if (s[i] == 'e' || s[i] == 'E') {
-          fail_at(p, &t, "Exponents are not supported in BD literals: %.*s", (int)n, s);
+          fail_at(p, &t, "Exponents are not supported in BD literals: %.*s", clip(s, n, 48), s);
           return NULL;
         }
       if (!decimal_lit(p, &t, s, m, neg, l)) return NULL;
@@ -543,7 +549,7 @@ static struct ast_expr *parse_number(struct parser *p, int neg, const struct lex
       errno = 0;
       double v = strtod(num, NULL);
       if (errno == ERANGE && (v > 1 || v < -1)) {
-        fail_at(p, &t, "Numeric literal %.*s is out of range for DOUBLE", (int)n, s);
+        fail_at(p, &t, "Numeric literal %.*s is out of range for DOUBLE", clip(s, n, 48), s);
         return NULL;
       }
       l->type.id = TYPE_DOUBLE;
@@ -707,7 +713,7 @@ static struct ast_expr *parse_typed_literal(struct parser *p) {
   }
   if (!ok) {
     fail_at(p, &lt, "Invalid %s literal '%.*s'", is_date ? "DATE" : "TIMESTAMP",
-            (int)(n > 64 ? 64 : n), s);
+            clip(s, n, 64), s);
     return NULL;
   }
   e->pos = pos_from(p, &st);
@@ -830,7 +836,7 @@ static struct ast_expr *parse_interval(struct parser *p) {
       if (!parse_string(p, &s, &n)) return NULL;
       if (!small_int(s, n, &v)) {
         if (!interval_text(l, s, n)) {
-          fail_at(p, &vt, "Invalid interval value '%.*s'", (int)(n > 64 ? 64 : n), s);
+          fail_at(p, &vt, "Invalid interval value '%.*s'", clip(s, n, 64), s);
           return NULL;
         }
         count++;
@@ -897,7 +903,7 @@ static int parse_type(struct parser *p, struct type *out) {
   else {
     fail_at(p, &t, "Unsupported data type '%.*s': the local engine supports BOOLEAN, INT, "
                    "BIGINT, DOUBLE, DECIMAL(p,s), STRING, DATE and TIMESTAMP",
-            (int)(n > 40 ? 40 : n), s);
+            clip(s, n, 40), s);
     return 0;
   }
   advance(p);
@@ -2342,7 +2348,15 @@ static int parse_insert(struct parser *p, struct ast_stmt *s) {
 
 /* SET / RESET take the rest of the statement as raw text. */
 static int parse_set(struct parser *p, struct ast_stmt *s, int reset) {
-  advance(p); /* SET / RESET: nothing after it has been scanned yet */
+  advance(p);
+  /* The value is raw text, not tokens: if the parser already looked ahead,
+   * rewind the lexer to the first token it has not consumed. */
+  if (p->nla) {
+    p->lx.pos = p->la[0].offset;
+    p->lx.line = p->la[0].line;
+    p->lx.column = p->la[0].column;
+    p->nla = 0;
+  }
   size_t off, n;
   lexer_raw_rest(&p->lx, &off, &n);
   if (n) p->prev_end = off + n;

@@ -283,3 +283,23 @@ def test_interrupt_breaks_input_wait(livy_kernel):
     reply = k.kc.get_shell_msg(timeout=5)
     assert reply["parent_header"]["msg_id"] == msg_id
     assert reply["content"]["status"] == "error"
+
+
+def test_matplot_hooks_and_unsupported_magics(livy_kernel):
+    k, _ = livy_kernel()
+    r, msgs = k.execute("%%_do_not_call_start_session")
+    assert r["content"]["status"] == "ok"
+    res = [m for m in msgs if m["msg_type"] == "execute_result"]
+    assert res and res[0]["content"]["data"]["text/plain"] == "True"
+    k.execute("class Figure:\n    def savefig(self, *a, **kw):\n        pass\nplt = Figure()")
+    r, msgs = k.execute("%matplot plt")
+    assert r["content"]["status"] == "ok", r["content"]
+    pngs = [m for m in msgs if m["msg_type"] == "display_data"
+            and "image/png" in m["content"]["data"]]
+    assert pngs and pngs[0]["content"]["data"]["image/png"]
+    r, _ = k.execute("%%send_to_spark -i x")
+    assert r["content"]["status"] == "error" and r["content"]["ename"] == "NotImplementedError"
+    r, msgs = k.execute("%spark info")
+    assert r["content"]["status"] == "ok" and "Livy endpoint" in texts(msgs)
+    r, _ = k.execute("%%_do_not_call_delete_session")
+    assert r["content"]["status"] == "ok"

@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/utf8.h"
 #include "engine/sql/ast.h"
 #include "engine/sql/lexer.h"
 #include "engine/sql/parser.h"
@@ -1442,6 +1443,7 @@ static void test_api(void) {
   /* Types. */
   struct type t;
   struct err e;
+  int rc;
   TAP_OK(parser_parse_type("decimal(10, 2)", 14, &t, &e) == 0 && t.id == TYPE_DECIMAL &&
              t.precision == 10 && t.scale == 2,
          "parser_parse_type decimal(10, 2)");
@@ -1456,6 +1458,14 @@ static void test_api(void) {
          "trailing text after a type");
   TAP_OK(parser_parse_type("decimal(0)", 10, &t, &e) == ERR_PARSE, "DECIMAL(0) rejected");
   TAP_OK(parser_parse_type("decimal(5,6)", 12, &t, &e) == ERR_PARSE, "scale > precision rejected");
+
+  /* User text quoted in messages is cut on a code point boundary. */
+  char *accents = repeat("", "\xC3\xA9", 40, "");
+  rc = parser_parse_type(accents, strlen(accents), &t, &e);
+  TAP_OK(rc == ERR_PARSE && utf8_valid(e.msg, strlen(e.msg)) &&
+             strstr(e.msg, "Unsupported data type '\xC3\xA9") != NULL,
+         "long non-ASCII type name: message stays valid UTF-8");
+  free(accents);
 
   /* Expression entry point: trailing text is an error. */
   struct ast_stmt *s = NULL;
@@ -1474,7 +1484,7 @@ static void test_api(void) {
 
   /* Long token text is shortened in messages. */
   char *longid = repeat("SELECT a ", "x", 200, " y");
-  int rc = parse_rc(longid, strlen(longid), &e);
+  rc = parse_rc(longid, strlen(longid), &e);
   TAP_OK(rc == ERR_PARSE && strstr(e.msg, "at or near 'y'") != NULL, "alias then error");
   free(longid);
   longid = repeat("SELECT * ", "x", 200, "");
