@@ -141,24 +141,29 @@ static void on_kernel_info(struct chan *ch, const struct wire_msg *req) {
   json_decref(c);
 }
 
-static void on_complete(struct chan *ch, const struct wire_msg *req) {
+/* code and cursor_pos of a complete/inspect request; a missing cursor
+ * means the end of the code. */
+static const char *code_and_cursor(const struct wire_msg *req, size_t *cp) {
   const char *code = json_string_value(json_object_get(req->content, "code"));
   json_t *pos = json_object_get(req->content, "cursor_pos");
-  size_t cp = json_is_integer(pos) && json_integer_value(pos) >= 0
-                  ? (size_t)json_integer_value(pos)
-                  : (code ? strlen(code) : 0);
-  json_t *c = complete_matches(code ? code : "", cp, ch->k->lang, ch->k->exec);
+  if (!code) code = "";
+  *cp = json_is_integer(pos) && json_integer_value(pos) >= 0 ? (size_t)json_integer_value(pos)
+                                                             : strlen(code);
+  return code;
+}
+
+static void on_complete(struct chan *ch, const struct wire_msg *req) {
+  size_t cp;
+  const char *code = code_and_cursor(req, &cp);
+  json_t *c = complete_matches(code, cp, ch->k->lang, ch->k->exec);
   kernel_reply(ch, req, "complete_reply", c);
   json_decref(c);
 }
 
 static void on_inspect(struct chan *ch, const struct wire_msg *req) {
-  const char *code = json_string_value(json_object_get(req->content, "code"));
-  json_t *pos = json_object_get(req->content, "cursor_pos");
-  size_t cp = json_is_integer(pos) && json_integer_value(pos) >= 0
-                  ? (size_t)json_integer_value(pos)
-                  : (code ? strlen(code) : 0);
-  json_t *c = complete_inspect(code ? code : "", cp, ch->k->lang);
+  size_t cp;
+  const char *code = code_and_cursor(req, &cp);
+  json_t *c = complete_inspect(code, cp, ch->k->lang);
   kernel_reply(ch, req, "inspect_reply", c);
   json_decref(c);
 }
