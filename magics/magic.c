@@ -126,7 +126,8 @@ int magic__usage_error(const struct magic_cell *c, struct err *e, int line,
   }
   /* Drop the trailing newline of the usage. */
   while (b.len && b.data[b.len - 1] == '\n') b.data[--b.len] = '\0';
-  magic__set_err(e, ERR_INVAL, line, column, "UsageError", b.data ? b.data : "");
+  magic__set_err(e, ERR_INVAL, line, column, "UsageError",
+                 b.data ? b.data : "");
   buf_fini(&b);
   return ERR_INVAL;
 }
@@ -451,7 +452,9 @@ static int store_pos(struct magic_cell *c, const char *s, size_t n) {
   return 0;
 }
 
-static int nomem(struct err *e) { return err_set(e, ERR_NOMEM, "out of memory"); }
+static int nomem(struct err *e) {
+  return err_set(e, ERR_NOMEM, "out of memory");
+}
 
 /* "-o/--output" for messages. */
 static void flag_names(const struct magic_option *o, char *out, size_t n) {
@@ -492,16 +495,14 @@ static int set_value(struct pstate *ps, int idx, const char *v, size_t voff,
   free(val->value);
   val->value = norm;
   val->given = 1;
-  val->line = ps->line;
-  val->column = col_at(ps, flag_off);
+  val->off = flag_off;
   return 0;
 }
 
 static int bool_given(struct pstate *ps, int idx, size_t flag_off) {
   struct magic_val *val = &ps->c->vals[idx];
   val->given = 1;
-  val->line = ps->line;
-  val->column = col_at(ps, flag_off);
+  val->off = flag_off;
   return 0;
 }
 
@@ -637,7 +638,10 @@ static int parse_args(struct pstate *ps, const struct lexed *lx) {
       idx = magic__find_short(cmd, t->s[1]);
       if (idx < 0) return unknown_flag(ps, t);
       if (t->s[2]) {
-        if (cmd->opts[idx].type == MAGIC_T_BOOL) return unknown_flag(ps, t);
+        /* "-qf" (combined booleans) is not supported; "-q=1" is a value
+         * given to a boolean, reported below. */
+        if (cmd->opts[idx].type == MAGIC_T_BOOL && t->s[2] != '=')
+          return unknown_flag(ps, t);
         explicit = t->s[2] == '=' ? t->s + 3 : t->s + 2;
       }
     }

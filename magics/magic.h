@@ -15,8 +15,8 @@
  *     them, the whole cell, comments included, is plain code.
  *   - the magic line may be indented.
  *   - "%X" line forms of info, logs, cleanup, delete, help, spark and
- *     send_to_spark behave as their "%%X" cell forms (sparkmagic rewrites them);
- *     the rest of the cell after the first line is their body.
+ *     send_to_spark behave as their "%%X" cell forms (sparkmagic rewrites
+ *     them); the rest of the cell after the first line is their body.
  *   - %%local / %local: everything after the magic name (same line or the
  *     following lines, leading blanks skipped) is the body, run locally.
  *   - an empty cell is plain code with an empty body; callers treat a body that
@@ -87,7 +87,8 @@ enum magic_type {
   MAGIC_T_INT,      /* decimal integer that fits a long, sign allowed */
   MAGIC_T_FRACTION, /* float in [0.0, 1.0] */
   MAGIC_T_CHOICE,   /* one of ->choices, case-insensitive; stored as listed */
-  MAGIC_T_TRUTH     /* yes/true/t/y/1/on -> "true"; no/false/f/n/0/off -> "false" */
+  MAGIC_T_TRUTH     /* yes/true/t/y/1/on -> "true",
+                       no/false/f/n/0/off -> "false" */
 };
 
 /* Option flags. */

@@ -164,7 +164,8 @@ int magic_complete(const char *cell, size_t cursor, char ***matches, size_t *n,
     const char *eq = plen > 2 ? memchr(prefix, '=', plen) : NULL;
     if (s->ncmds > 1 && nwords == 0 && !(plen && prefix[0] == '-')) {
       for (size_t c = 1; c < s->ncmds; c++)
-        if (starts(s->cmds[c].name, prefix, plen)) add(&m, s->cmds[c].name, NULL);
+        if (starts(s->cmds[c].name, prefix, plen))
+          add(&m, s->cmds[c].name, NULL);
     } else if (plen >= 2 && prefix[0] == '-' && prefix[1] == '-' && eq) {
       int o = magic__find_long(cmd, prefix + 2, (size_t)(eq - prefix) - 2, 1);
       if (o >= 0) {

@@ -14,8 +14,9 @@ struct magic_val {
   char *value;  /* normalised value as given (owned), NULL if not given */
   char *def;    /* default set by magic_cell_set_default (owned) or NULL */
   int given;    /* 1 when the flag was written */
-  int line;     /* 1-based position of the flag token when given */
-  int column;
+  size_t off;   /* byte offset of the flag token in the cell when given
+                   (columns are computed only for errors: computing one per
+                   flag would make thousands of flags quadratic) */
 };
 
 /* The registry, in %%help order. */

@@ -11,8 +11,9 @@ static int tap_n, tap_failed;
 
 #define TAP_OK(cond, ...)                                              \
   do {                                                                 \
+    int tap_ok_ = (cond) ? 1 : 0; /* evaluate once: cond may have side effects */ \
     tap_n++;                                                           \
-    if (cond) {                                                        \
+    if (tap_ok_) {                                                     \
       printf("ok %d - ", tap_n);                                       \
     } else {                                                           \
       tap_failed++;                                                    \
@@ -20,7 +21,7 @@ static int tap_n, tap_failed;
     }                                                                  \
     printf(__VA_ARGS__);                                               \
     printf("\n");                                                      \
-    if (!(cond)) printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+    if (!tap_ok_) printf("#   failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
   } while (0)
 
 #define TAP_EQ_INT(a, b, name)                                         \

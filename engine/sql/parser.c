@@ -515,8 +515,11 @@ static struct ast_expr *parse_number(struct parser *p, int neg, const struct lex
       uint64_t hi = t.kind == TOK_BIGINT ? (uint64_t)INT64_MAX
                     : t.kind == TOK_SMALLINT ? 32767u : 127u;
       if (!digits_u64(s, n - 1, &u) || u > hi + (uint64_t)neg) {
-        fail_at(p, &t, "Numeric literal %s%.*s is out of range for %s", neg ? "-" : "", clip(s, n, 48),
-                s, t.kind == TOK_BIGINT ? "BIGINT" : t.kind == TOK_SMALLINT ? "SMALLINT" : "TINYINT");
+        const char *tn = t.kind == TOK_BIGINT     ? "BIGINT"
+                         : t.kind == TOK_SMALLINT ? "SMALLINT"
+                                                  : "TINYINT";
+        fail_at(p, &t, "Numeric literal %s%.*s is out of range for %s", neg ? "-" : "",
+                clip(s, n, 48), s, tn);
         return NULL;
       }
       l->i = neg ? (int64_t)(0 - u) : (int64_t)u;
@@ -1557,7 +1560,9 @@ static struct ast_expr *parse_predicate(struct parser *p) {
       advance(p);
       if (!(e = new_expr(p, AST_LIKE))) return NULL;
       e->u.like.negated = negated;
-      e->u.like.kind = k == KW_LIKE ? AST_LIKE_LIKE : k == KW_ILIKE ? AST_LIKE_ILIKE : AST_LIKE_RLIKE;
+      e->u.like.kind = k == KW_LIKE    ? AST_LIKE_LIKE
+                       : k == KW_ILIKE ? AST_LIKE_ILIKE
+                                       : AST_LIKE_RLIKE;
       e->u.like.arg = left;
       if (!(e->u.like.pattern = parse_value(p, 0))) return NULL;
       if (k != KW_RLIKE && k != KW_REGEXP && is_kw(p, KW_ESCAPE)) {
@@ -2075,7 +2080,8 @@ static struct ast_query *parse_query(struct parser *p) {
     if (!(offset = parse_expr(p))) goto out;
   }
   q = body;
-  if ((nctes && q->nctes) || ((norder || limit || offset) && (q->norder || q->limit || q->offset))) {
+  int has_org = norder || limit || offset;
+  if ((nctes && q->nctes) || (has_org && (q->norder || q->limit || q->offset))) {
     /* (q ORDER BY a LIMIT 3) ORDER BY b: the inner clauses stay on a derived
      * table, as SELECT * FROM (inner). */
     struct ast_rel *r = ast_rel_new(p->arena, AST_REL_QUERY);
@@ -2157,7 +2163,8 @@ static struct ast_option *parse_options(struct parser *p, int *n_out) {
       size_t vl;
       if (!parse_string(p, &val, &vl)) return NULL;
       o.value = (char *)val;
-    } else if (is_number_tok(vt.kind) || (vt.kind == TOK_WORD && (vt.kw == KW_TRUE || vt.kw == KW_FALSE))) {
+    } else if (is_number_tok(vt.kind) ||
+               (vt.kind == TOK_WORD && (vt.kw == KW_TRUE || vt.kw == KW_FALSE))) {
       if (!(o.value = dup(p, p->src + vt.offset, vt.length))) return NULL;
       if (vt.kind == TOK_WORD) o.value = lower_dup(p, o.value);
       if (!o.value) return NULL;
@@ -2215,7 +2222,8 @@ static struct ast_coldef *parse_coldefs(struct parser *p, int *n_out, int types_
     struct ast_coldef c = {0};
     struct lexer_token st = *peek(p, 0);
     if (!(c.name = parse_ident(p))) return NULL;
-    if (!(types_optional && (is_tok(p, TOK_COMMA) || is_tok(p, TOK_RPAREN) || is_kw(p, KW_COMMENT)))) {
+    int no_type = is_tok(p, TOK_COMMA) || is_tok(p, TOK_RPAREN) || is_kw(p, KW_COMMENT);
+    if (!(types_optional && no_type)) {
       if (!parse_type(p, &c.type)) return NULL;
     }
     if (is_kw(p, KW_NOT) && is_kw_at(p, 1, KW_NULL)) {

@@ -4,7 +4,10 @@
  * literals of Spark SQL tiers 1-2, see engine/sql/ast.h for the tree).
  * Parsing is linear in the input and never recurses deeper than
  * AST_MAX_DEPTH nesting levels, so hostile input gives an error, not a stack
- * overflow. Syntax errors are reported like Spark's ParseException:
+ * overflow (the deepest legal input needs well under 1 MiB of stack in an
+ * optimized build; sanitizer builds need several times more).
+ *
+ * Syntax errors are reported like Spark's ParseException:
  *   Syntax error at or near 'FORM': expected ',', FROM, WHERE, ...
  *   (line 1, column 10)
  * with err->line / err->column (1-based, code points) at the offending token

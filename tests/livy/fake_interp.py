@@ -128,16 +128,24 @@ class StatementControl:
         self.tasks_total = 0
         self.tasks_done = 0
         self.job = None                 # id of the fake job running, if any
+        self.interrupt_hook = None      # set while Python code runs
+
+    def _poke(self, wanted):
+        hook = self.interrupt_hook
+        if hook is not None and wanted:
+            hook()
 
     def cancel(self):
         with self._cond:
             self.cancelled = True
             self._cond.notify_all()
+        self._poke(self.interruptible)
 
     def stop(self):
         with self._cond:
             self.stopped = True
             self._cond.notify_all()
+        self._poke(True)
 
     def progress(self):
         total = self.tasks_total
@@ -420,9 +428,20 @@ class PythonInterpreter:
         return None
 
     def _trace_line(self, frame, event, arg):
-        if event == "line" and self.ctrl is not None:
+        if event in ("line", "opcode") and self.ctrl is not None:
             self.ctrl.check()
         return self._trace_line
+
+    def _interrupt_frames(self, thread_id):
+        """Called from another thread on cancel/stop: a loop that stays on
+        one line gets no more line events, so switch the running <stdin>
+        frames to per-opcode events, which reach ctrl.check() at once."""
+        frame = sys._current_frames().get(thread_id)
+        while frame is not None:
+            if frame.f_code.co_filename == "<stdin>":
+                frame.f_trace = self._trace_line
+                frame.f_trace_opcodes = True
+            frame = frame.f_back
 
     # -- execution
     def _parse(self, code):
@@ -470,9 +489,14 @@ class PythonInterpreter:
     def execute(self, code, count, ctrl):
         self.ctrl = ctrl
         self.rt.capture = self.stdout
+        tid = threading.get_ident()
+        if ctrl is not None:
+            ctrl.interrupt_hook = lambda: self._interrupt_frames(tid)
         try:
             return self._execute(code, count, ctrl)
         finally:
+            if ctrl is not None:
+                ctrl.interrupt_hook = None
             self.ctrl = None
 
     def _execute(self, code, count, ctrl):

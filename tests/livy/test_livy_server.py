@@ -127,7 +127,9 @@ def livy():
         opts.setdefault("stop_delay", 0.05)
         server, url = livy_server.start_server(**opts)
         servers.append(server)
-        return Client(url)
+        client = Client(url)
+        client.server = server
+        return client
     yield start
     for server in servers:
         server.stop()
@@ -585,6 +587,24 @@ def test_cancel_busy_loop_and_waiting_statement(livy):
     assert c.wait_statement(sid, loop, timeout=3)["state"] == "cancelled"
     assert int(c.text(sid, "n")) > 0
     c.wait_state(sid, ("idle",), timeout=2)
+    # A loop that never leaves its line gets no line events; cancel it too.
+    tight = c.submit(sid, "while True: pass")
+    time.sleep(0.2)
+    c.post("/sessions/%d/statements/%d/cancel" % (sid, tight), {})
+    assert c.wait_statement(sid, tight, timeout=3)["state"] == "cancelled"
+
+
+def test_delete_ends_uninterruptible_busy_loop(livy):
+    c = livy(uninterruptible=True)
+    sid = c.session(kind="pyspark")
+    c.submit(sid, "while True: pass")
+    time.sleep(0.2)
+    worker = c.server.app.sessions[sid].worker
+    assert worker.is_alive()
+    t0 = time.monotonic()
+    assert c.delete("/sessions/%d" % sid).status == 200
+    assert time.monotonic() - t0 < 1.5
+    assert not worker.is_alive()
 
 
 def test_cancel_fake_job_and_scala_sleep(livy):

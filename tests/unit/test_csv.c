@@ -323,6 +323,15 @@ static void test_splits(void) {
     buf_fini(&whole);
     free(path);
   }
+  /* BOM and blank lines before the header, split inside them */
+  const char *p = WRITE("bomsplit.csv", "\xEF\xBB\xBF\n\n h\n1\n2\n");
+  char *path = strdup(p);
+  for (int64_t sz = 1; sz <= 12; sz++) {
+    int rc = run(path, KV({"header", "true"}), 1, "h INT", NULL, sz, &res, NULL, &e);
+    checked++;
+    if (rc || strcmp(res.data, "1\n2\n") != 0) mismatches++;
+  }
+  free(path);
   TAP_EQ_INT(mismatches, 0, "splits: every split size yields exactly the rows of the whole file");
   TAP_OK(checked >= 60, "splits: %d split plans checked", checked);
 }

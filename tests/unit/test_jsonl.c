@@ -169,7 +169,10 @@ static void test_splits(void) {
   int64_t sizes[] = {1, 5, 64, 333, 4096, (int64_t)n / 3};
   for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
     if (run(path, NULL, 0, ddl, NULL, sizes[k]) != 0 || strcmp(res.data, whole) != 0) bad++;
-  TAP_EQ_INT(bad, 0, "splits: every split size yields the rows of the whole file");
+  p = WRITE("bom.jsonl", "\xEF\xBB\xBF{\"a\":1}\n{\"a\":2}\n");
+  for (int64_t sz = 1; sz <= 10; sz++)
+    if (run(p, NULL, 0, "a INT", NULL, sz) != 0 || strcmp(res.data, "1\n2\n") != 0) bad++;
+  TAP_EQ_INT(bad, 0, "splits: every split size yields the rows of the whole file (also with a BOM)");
   free(whole);
   free(path);
 }

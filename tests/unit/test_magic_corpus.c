@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct input {
   const char *name;
   const char *data;
-  size_t len; /* 0: strlen(data) */
+  size_t len;
 };
 
 #define LIT(name, s) {name, s, sizeof(s) - 1}

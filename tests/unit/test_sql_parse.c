@@ -458,8 +458,8 @@ static const struct dump_case stmt_cases[] = {
      "(create-table region (columns (r_regionkey int) (r_name string) (r_comment string)) (using csv) (options (path '${DATA}/region.csv') (header 'true')))"},
     {"CREATE TABLE t USING parquet AS SELECT 1 AS x",
      "(create-table t (using parquet) (as (select (item (int 1) (as x)))))"},
-    {"CREATE TABLE IF NOT EXISTS t (a DECIMAL(10,2) NOT NULL COMMENT 'money', b DATE) USING json LOCATION '/tmp/x' COMMENT 'tbl'",
-     "(create-table t if-not-exists (columns (a decimal(10,2) not-null (comment 'money')) (b date)) (using json) (location '/tmp/x') (comment 'tbl'))"},
+    {"CREATE TABLE IF NOT EXISTS t (a DECIMAL(10,2) NOT NULL COMMENT 'money', b DATE) USING json LOCATION '/data/t' COMMENT 'tbl'",
+     "(create-table t if-not-exists (columns (a decimal(10,2) not-null (comment 'money')) (b date)) (using json) (location '/data/t') (comment 'tbl'))"},
     {"CREATE TABLE t (a int) USING csv OPTIONS ('sep' = '|', inferSchema true, maxColumns 10, spark.x.y 'z')",
      "(create-table t (columns (a int)) (using csv) (options (sep '|') (inferSchema 'true') (maxColumns '10') (`spark.x.y` 'z')))"},
     {"INSERT OVERWRITE DIRECTORY '/out' USING csv SELECT 1",
@@ -544,6 +544,32 @@ static const struct dump_case stmt_cases[] = {
      "(select (item (col x)) (from (table t)) (where (< (col d) (+ (date 1995-03-15) (interval 3m 0d 0us)))))"},
     {"WITH q AS (SELECT 1) (SELECT * FROM q ORDER BY 1 LIMIT 3) ORDER BY 1",
      "(query (with (cte q (select (item (int 1))))) (select (item (*)) (from (derived (query (select (item (*)) (from (table q))) (order-by (asc (int 1))) (limit (int 3)))))) (order-by (asc (int 1))))"},
+    {"SeLeCt A, `B` FrOm T wHeRe b = 1",
+     "(select (item (col A)) (item (col B)) (from (table T)) (where (= (col b) (int 1))))"},
+    {"select * from (select 1) where exists (select * from t2 where t2.x = 1) order by 1 desc limit 2",
+     "(query (select (item (*)) (from (derived (select (item (int 1))))) (where (exists (select (item (*)) (from (table t2)) (where (= (col t2.x) (int 1))))))) (order-by (desc (int 1))) (limit (int 2)))"},
+    {"SELECT a FROM t WHERE a > (SELECT avg(a) FROM t) AND b NOT IN (1, 2)",
+     "(select (item (col a)) (from (table t)) (where (and (> (col a) (subquery (select (item (call avg (col a))) (from (table t))))) (not-in (col b) (int 1) (int 2)))))"},
+    {"SELECT t.a, u.* FROM db.t AS t CROSS JOIN u",
+     "(select (item (col t.a)) (item (* u)) (from (join cross (table db.t (as t)) (table u))))"},
+    {"SELECT s.k, count(DISTINCT s.v) FILTER (WHERE s.v > 0) FROM s GROUP BY s.k",
+     "(select (item (col s.k)) (item (call count distinct (col s.v) (filter (> (col s.v) (int 0))))) (from (table s)) (group-by (col s.k)))"},
+    {"SELECT a FROM t UNION ALL SELECT b FROM u ORDER BY 1",
+     "(query (union-all (select (item (col a)) (from (table t))) (select (item (col b)) (from (table u)))) (order-by (asc (int 1))))"},
+    {"CREATE TABLE t2 AS SELECT * FROM t",
+     "(create-table t2 (as (select (item (*)) (from (table t)))))"},
+    {"EXPLAIN FORMATTED SELECT 1",
+     "(explain formatted (select (item (int 1))))"},
+    {"EXPLAIN CODEGEN SELECT 1",
+     "(explain codegen (select (item (int 1))))"},
+    {"EXPLAIN COST SELECT 1",
+     "(explain cost (select (item (int 1))))"},
+    {"SELECT * FROM t LEFT OUTER JOIN u ON t.a = u.a FULL OUTER JOIN v ON v.b = u.b",
+     "(select (item (*)) (from (join full (join left (table t) (table u) (on (= (col t.a) (col u.a)))) (table v) (on (= (col v.b) (col u.b))))))"},
+    {"SELECT * FROM t RIGHT OUTER JOIN u USING (a)",
+     "(select (item (*)) (from (join right (table t) (table u) (using a))))"},
+    {"SELECT * FROM parquet.`/data/p` AS p(a, b)",
+     "(select (item (*)) (from (file parquet '/data/p' (as p (cols a b)))))"},
 };
 
 /* Syntax and literal errors: exact message and position. */
@@ -1465,6 +1491,12 @@ static void test_api(void) {
   TAP_OK(rc == ERR_PARSE && utf8_valid(e.msg, strlen(e.msg)) &&
              strstr(e.msg, "Unsupported data type '\xC3\xA9") != NULL,
          "long non-ASCII type name: message stays valid UTF-8");
+  free(accents);
+  accents = repeat("SELECT INTERVAL 'x", "\xD3\xA4", 40, "'");
+  rc = parse_rc(accents, strlen(accents), &e);
+  TAP_OK(rc == ERR_PARSE && utf8_valid(e.msg, strlen(e.msg)) &&
+             strncmp(e.msg, "Invalid interval value 'x\xD3\xA4", 27) == 0,
+         "long non-ASCII interval text: message stays valid UTF-8");
   free(accents);
 
   /* Expression entry point: trailing text is an error. */
