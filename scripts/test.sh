@@ -28,7 +28,7 @@ check_in() { # dir
   (cd "$1" && make -j2 check >/dev/null 2>&1) || rc=1
   grep -h -E '^(PASS|FAIL|ERROR|SKIP|XFAIL|XPASS):' "$1"/tests/*/*.log 2>/dev/null | grep -v '^PASS' | head -50
   grep -h -E '^# (TOTAL|PASS|FAIL|ERROR)' "$1"/test-suite.log 2>/dev/null
-  tail -n 25 "$1"/tests/integration/run.sh.log 2>/dev/null
+  tail -n 25 "$1"/tests/integration/run.log 2>/dev/null
   [ $rc -eq 0 ] || cat "$1"/test-suite.log 2>/dev/null | tail -300
   return $rc
 }

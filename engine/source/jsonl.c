@@ -719,7 +719,7 @@ static int cmp_inode(const void *a, const void *b) {
 }
 
 static int flatten(struct inode *n, const char **path, int depth, struct schema *out) {
-  qsort(n->kids, (size_t)n->nkids, sizeof *n->kids, cmp_inode);
+  if (n->nkids > 1) qsort(n->kids, (size_t)n->nkids, sizeof *n->kids, cmp_inode);
   for (int i = 0; i < n->nkids; i++) {
     struct inode *k = &n->kids[i];
     path[depth] = k->name;

@@ -54,7 +54,6 @@ import builtins
 import datetime
 import decimal
 import io
-import json
 import re
 import struct
 import sys

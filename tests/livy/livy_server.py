@@ -1,15 +1,29 @@
 #!/usr/bin/python3
 """A test Apache Livy server for Kindling's Livy client tests.
 
-It speaks the Livy REST protocol as described in docs/livy-protocol.md of
-the research notes (the behaviour of Livy 0.9 / HEAD): the same endpoints,
-status codes, Location headers, the three error-body shapes (`{"msg": ...}`,
-a bare JSON string, a Jetty HTML page), unknown-field 400s, session and
-statement state machines driven by timers, progress, cancel, logs,
-completion, heartbeats, CSRF and Basic authentication filters. Statements
-really run: pyspark code is executed as Python against a small sqlite-backed
-Spark look-alike, `kind: sql` runs on the same database, and a documented
-subset of Scala is recognised (see fake_interp.py).
+It speaks the Livy REST protocol as recorded in the project's protocol notes
+(livy-protocol.md, Livy 0.9 / HEAD behaviour): the same endpoints, status
+codes and Location headers; the three error-body shapes (`{"msg": ...}`, a
+bare JSON string, Jetty's HTML page); Jackson-style 400s for unknown fields
+and bad JSON; session (not_started, starting, idle, busy, shutting_down,
+error, dead, success) and statement (waiting, running, available,
+cancelling, cancelled) state machines driven by timers; progress, cancel,
+logs, completion, heartbeat/idle/TTL expiry; CSRF and Basic-auth filters;
+batches. Statements really run, in a fake Spark driver per session
+(fake_interp.py, fake_spark.py):
+
+* pyspark: real Python in a namespace kept for the session, with the
+  output, error and magic (%json, %table, %matplot) rules of Livy's
+  fake_shell.py, and `spark`/`sc`/`sqlContext` look-alikes over sqlite3.
+* sql: one statement per request on the session's sqlite database,
+  answered as `application/json` `{"schema": ..., "data": [...]}`.
+* spark (Scala): a fixed subset only: println of literals and Int
+  arithmetic, Thread.sleep, `val` definitions, Int echoes (`res0: Int = 3`),
+  `spark.sql(...)` with .show/.count/.toJSON.take(n).foreach(println)/
+  .createOrReplaceTempView, `spark`, `sc`, imports. Any other cell fails
+  with ename `NotSupportedInTestServer` and the code as evalue. The exact
+  grammar is in fake_interp.py's docstring.
+* sparkr: every statement fails with `NotSupportedInTestServer`.
 
 Run it as a program:
 
@@ -1552,6 +1566,8 @@ def build_parser():
 
 
 def main(argv=None):
+    # Taken first: the parent may exit as soon as it has read LIVY_URL.
+    parent = os.getppid()
     args = build_parser().parse_args(argv)
     try:
         opts = make_options(vars(args))
@@ -1564,7 +1580,6 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: stop.set())
     server.start()
-    parent = os.getppid()
     while not stop.wait(0.5):
         if parent != 1 and os.getppid() != parent:
             break

@@ -402,6 +402,22 @@ def test_idle_timeout_deletes_session(livy):
     assert c.get("/sessions/%d" % sid).status == 404
 
 
+def test_ttl_check_deletes_session_even_when_active(livy):
+    c = livy(ttl_check=True, heartbeat_watchdog_interval=0.1)
+    sid = c.session(kind="pyspark", ttl="1s")
+    unlimited = c.session(kind="pyspark")
+    deadline = time.monotonic() + 1.5
+    statuses = set()
+    while time.monotonic() < deadline:
+        # Statement submissions are activity, but do not extend a TTL.
+        statuses.add(c.post("/sessions/%d/statements" % sid,
+                            {"code": "1"}).status)
+        time.sleep(0.1)
+    assert 201 in statuses and 404 in statuses
+    assert c.get("/sessions/%d" % sid).status == 404
+    assert c.get("/sessions/%d" % unlimited).status == 200
+
+
 def test_start_failure_goes_error_then_dead_with_log(livy):
     c = livy(start_fail=True, start_delay=0.1)
     c.post("/sessions", {"kind": "pyspark"})
@@ -1080,7 +1096,7 @@ def test_cli_help_lists_every_option():
 def test_exits_when_parent_dies():
     launcher = ("import subprocess, sys\n"
                 "p = subprocess.Popen([sys.executable, %r, '--port', '0'], "
-                "stdout=subprocess.PIPE)\n"
+                "stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)\n"
                 "print(p.pid, flush=True)\n"
                 "print(p.stdout.readline().decode().strip(), flush=True)\n"
                 % SERVER)
