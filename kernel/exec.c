@@ -416,13 +416,15 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
         err_clear(&ie);
         rc = o->ops->input(o->ctx, prompt, 1, &st->typed_password, &ie);
         if (rc) {
-          smconf_cred_fini(&cr);
+          /* lo points into cr: build the message before releasing it. */
           err_set_ename(e, "AuthenticationError");
-          return err_set(e, rc,
-                         "The endpoint %s uses Basic_Access for user '%s' but no password is "
-                         "configured, and it could not be asked for (%s). Set password or "
-                         "base64_password in config.json.",
-                         lo.http.url, lo.http.user, ie.msg);
+          err_set(e, rc,
+                  "The endpoint %s uses Basic_Access for user '%s' but no password is "
+                  "configured, and it could not be asked for (%s). Set password or "
+                  "base64_password in config.json.",
+                  lo.http.url, lo.http.user, ie.msg);
+          smconf_cred_fini(&cr);
+          return rc;
         }
       }
       lo.http.password = st->typed_password;

@@ -751,7 +751,7 @@ class ScalaInterpreter:
                                  "  ... 47 elided"])
         return ok_output(count, {"text/plain": "".join(out)})
 
-    # -- helpers
+    # -- utilities
     def _echo(self, out, name, tpe, value):
         if name is None:
             name = "res%d" % self.res

@@ -673,7 +673,7 @@ class LivyApp:
             return handler(req, *args)
         return html_page(404, "Not Found", req.path)
 
-    # -- helpers
+    # -- utilities
     @staticmethod
     def _int_param(req, name, default):
         text = req.query.get(name)

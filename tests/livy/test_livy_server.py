@@ -28,7 +28,7 @@ SERVER = os.path.join(HERE, "livy_server.py")
 
 
 # ---------------------------------------------------------------------------
-# Client helpers.
+# A small HTTP client.
 
 class Resp:
     def __init__(self, status, headers, body):
@@ -107,6 +107,15 @@ class Client:
                 return st
             time.sleep(0.02)
         raise AssertionError("statement %s/%s did not finish" % (sid, stid))
+
+    def wait_running(self, sid, stid, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = self.get("/sessions/%s/statements/%s" % (sid, stid)).json()
+            if st["state"] == "running":
+                return st
+            time.sleep(0.02)
+        raise AssertionError("statement %s/%s never ran" % (sid, stid))
 
     def run(self, sid, code, kind=None):
         return self.wait_statement(sid, self.submit(sid, code, kind))
@@ -278,8 +287,7 @@ def test_delete_shows_shutting_down_then_404(livy):
     result = {}
     t = threading.Thread(target=lambda: result.update(r=c.delete("/sessions/0")))
     t.start()
-    time.sleep(0.2)
-    assert c.get("/sessions/0/state").json()["state"] == "shutting_down"
+    assert c.wait_state(0, ("shutting_down",), timeout=0.5)[-1] == "shutting_down"
     t.join()
     assert result["r"].status == 200 and result["r"].json() == {"msg": "deleted"}
     assert c.get("/sessions/%d" % sid).status == 404
@@ -396,25 +404,26 @@ def test_idle_timeout_deletes_session(livy):
     c = livy(heartbeat_watchdog_interval=0.1)
     sid = c.session(kind="pyspark", idleTimeout="1s")
     c.run(sid, "1")
-    time.sleep(0.6)
-    assert c.get("/sessions/%d" % sid).status == 200   # GETs are not activity
-    time.sleep(0.7)
-    assert c.get("/sessions/%d" % sid).status == 404
+    t0 = time.monotonic()
+    time.sleep(0.5)
+    assert c.get("/sessions/%d" % sid).status == 200
+    # GETs are not activity: the session goes away about 1 s after the run.
+    assert c.wait_state(sid, (404,), timeout=3)[-1] == 404
+    assert time.monotonic() - t0 >= 0.9
 
 
 def test_ttl_check_deletes_session_even_when_active(livy):
     c = livy(ttl_check=True, heartbeat_watchdog_interval=0.1)
     sid = c.session(kind="pyspark", ttl="1s")
     unlimited = c.session(kind="pyspark")
-    deadline = time.monotonic() + 1.5
+    deadline = time.monotonic() + 4
     statuses = set()
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and 404 not in statuses:
         # Statement submissions are activity, but do not extend a TTL.
         statuses.add(c.post("/sessions/%d/statements" % sid,
                             {"code": "1"}).status)
         time.sleep(0.1)
     assert 201 in statuses and 404 in statuses
-    assert c.get("/sessions/%d" % sid).status == 404
     assert c.get("/sessions/%d" % unlimited).status == 200
 
 
@@ -526,7 +535,7 @@ def test_busy_while_queued_then_idle(livy):
     sid = c.session(kind="pyspark")
     first = c.submit(sid, "import time\ntime.sleep(0.3)")
     second = c.submit(sid, "time.sleep(0.2)\n'done'")
-    time.sleep(0.1)
+    c.wait_running(sid, first)
     assert c.get("/sessions/%d/state" % sid).json()["state"] == "busy"
     assert c.get("/sessions/%d/statements/%d" % (sid, second)).json()[
         "state"] == "waiting"
@@ -571,7 +580,7 @@ def test_cancel_running_sleep_is_prompt(livy):
     c = livy()
     sid = c.session(kind="pyspark")
     stid = c.submit(sid, "import time\ntime.sleep(30)")
-    time.sleep(0.2)
+    c.wait_running(sid, stid)
     t0 = time.monotonic()
     r = c.post("/sessions/%d/statements/%d/cancel" % (sid, stid), {})
     assert r.status == 200 and r.json() == {"msg": "canceled"}
@@ -594,7 +603,7 @@ def test_cancel_busy_loop_and_waiting_statement(livy):
     sid = c.session(kind="pyspark")
     loop = c.submit(sid, "n = 0\nwhile True:\n    n += 1")
     queued = c.submit(sid, "'never'")
-    time.sleep(0.2)
+    c.wait_running(sid, loop)
     c.post("/sessions/%d/statements/%d/cancel" % (sid, queued), {})
     st = c.get("/sessions/%d/statements/%d" % (sid, queued)).json()
     assert st["state"] == "cancelled" and st["output"] is None
@@ -605,7 +614,7 @@ def test_cancel_busy_loop_and_waiting_statement(livy):
     c.wait_state(sid, ("idle",), timeout=2)
     # A loop that never leaves its line gets no line events; cancel it too.
     tight = c.submit(sid, "while True: pass")
-    time.sleep(0.2)
+    c.wait_running(sid, tight)
     c.post("/sessions/%d/statements/%d/cancel" % (sid, tight), {})
     assert c.wait_statement(sid, tight, timeout=3)["state"] == "cancelled"
 
@@ -613,8 +622,7 @@ def test_cancel_busy_loop_and_waiting_statement(livy):
 def test_delete_ends_uninterruptible_busy_loop(livy):
     c = livy(uninterruptible=True)
     sid = c.session(kind="pyspark")
-    c.submit(sid, "while True: pass")
-    time.sleep(0.2)
+    c.wait_running(sid, c.submit(sid, "while True: pass"))
     worker = c.server.app.sessions[sid].worker
     assert worker.is_alive()
     t0 = time.monotonic()
@@ -627,7 +635,8 @@ def test_cancel_fake_job_and_scala_sleep(livy):
     c = livy(statement_delay=5.0)
     sid = c.session(kind="spark")
     stid = c.submit(sid, "Thread.sleep(100)")
-    time.sleep(0.3)
+    c.wait_running(sid, stid)
+    time.sleep(0.2)
     c.post("/sessions/%d/statements/%d/cancel" % (sid, stid), {})
     st = c.wait_statement(sid, stid, timeout=3)
     assert st["state"] == "cancelled"
@@ -640,7 +649,7 @@ def test_uninterruptible_cancel_waits_for_timeout(livy):
     c = livy(uninterruptible=True, cancel_timeout=0.4)
     sid = c.session(kind="pyspark")
     stid = c.submit(sid, "import time\ntime.sleep(1.2)\n'finished'")
-    time.sleep(0.1)
+    c.wait_running(sid, stid)
     c.post("/sessions/%d/statements/%d/cancel" % (sid, stid), {})
     st = c.get("/sessions/%d/statements/%d" % (sid, stid)).json()
     assert st["state"] == "cancelling"
