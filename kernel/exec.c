@@ -222,7 +222,7 @@ static const char *backend_name(struct exec_state *st, char *url, size_t n) {
     smconf_cred_fini(&cr);
     return "Livy";
   }
-  return "local engine";
+  return "local engine (not part of this build yet: Spark cells need a Livy endpoint)";
 }
 
 static void kv_row(struct buf *text, struct buf *html, const char *k, const char *v) {
