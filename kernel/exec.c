@@ -388,7 +388,6 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
   *out = NULL;
   pthread_mutex_lock(&st->lock);
   struct session *s = st->session;
-  if (s && s->ops == NULL) s = NULL;
   if (s && !s->started && strcmp(s->ops->backend, "livy") == 0 && livy_session_lost(s)) {
     s->ops->free(s);
     s = st->session = NULL;
@@ -451,14 +450,13 @@ static json_t *backend_error(struct exec_request *er, struct err *e, json_t *tra
   return error_reply(er, ename, e->msg, traceback);
 }
 
-static json_t *sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) {
+static void sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) {
   const char *n = magic_opt(cell, "maxrows");
   const char *m = magic_opt(cell, "samplemethod");
   const char *r = magic_opt(cell, "samplefraction");
   so->maxrows = n ? strtoll(n, NULL, 10) : 2500;
   so->method = m && strcmp(m, "sample") == 0 ? SESSION_SAMPLE_SAMPLE : SESSION_SAMPLE_TAKE;
   so->fraction = r ? strtod(r, NULL) : 0.1;
-  return NULL;
 }
 
 static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct sink *sk,

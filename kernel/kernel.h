@@ -65,7 +65,7 @@ int kernel_run(const char *conn_path, enum kernel_lang lang);
 /* Publish msg_type/content (content borrowed) on IOPub through ch with the
  * given parent header (borrowed, may be NULL for {}). */
 void kernel_publish(struct chan *ch, json_t *parent, const char *msg_type, json_t *content);
-/* Same, with a transient object (borrowed, may be NULL) merged into content. */
+/* Publish status {execution_state: state} with parent (may be NULL). */
 void kernel_publish_status(struct chan *ch, json_t *parent, const char *state);
 /* Send a reply for req on ch's socket (content borrowed). */
 void kernel_reply(struct chan *ch, const struct wire_msg *req, const char *msg_type,

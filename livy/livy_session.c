@@ -21,7 +21,6 @@ struct livy_session {
   int id;                       /* Livy session id, -1 before POST */
   json_t *last;                 /* last Session object seen (info) */
   atomic_int stmt;              /* running statement id, -1 none */
-  atomic_int cancelled;         /* cancel requested for the running statement */
   atomic_int lost;              /* server says the session is gone */
   volatile int http_cancel;     /* makes retries stop on interrupt */
   /* heartbeat thread */
@@ -200,7 +199,7 @@ static void hb_stop(struct livy_session *ls) {
  * posting again, so a 5xx after the server accepted it does not run the
  * code twice (sparkmagic's retry can). */
 static int post_statement(struct livy_session *ls, const char *kind, const char *code, int *sid,
-                          struct err *e) {
+                          long *post_status, struct err *e) {
   char path[96];
   snprintf(path, sizeof path, "/sessions/%d/statements", ls->id);
   json_t *body = json_pack("{s:s, s:s}", "code", code, "kind", kind);
@@ -211,6 +210,7 @@ static int post_statement(struct livy_session *ls, const char *kind, const char 
     json_t *r = NULL;
     err_clear(e);
     rc = livy_http_request(ls->http, "POST", path, body, 0, &status, &r, e);
+    *post_status = status;
     if (rc == 0) {
       *sid = (int)json_integer_value(json_object_get(r, "id"));
       json_decref(r);
@@ -270,16 +270,13 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
   *output = NULL;
   int sid = -1;
   ls->http_cancel = 0;
-  int rc = post_statement(ls, kind, code, &sid, e);
+  long status = 0;
+  int rc = post_statement(ls, kind, code, &sid, &status, e);
   if (rc) {
-    long status = 0;
-    if (rc == ERR_REMOTE && sscanf(e->msg, "Livy answered %ld", &status) == 1) {
-      struct err he = *e;
-      if (session_gone(ls, status, &he, e)) return ERR_BADSTATE;
-    }
+    struct err he = *e;
+    if (rc == ERR_REMOTE && session_gone(ls, status, &he, e)) return ERR_BADSTATE;
     return rc;
   }
-  atomic_store(&ls->cancelled, 0);
   atomic_store(&ls->stmt, sid);
   char path[96];
   snprintf(path, sizeof path, "/sessions/%d/statements/%d", ls->id, sid);
@@ -290,7 +287,6 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
   const char *final_state = NULL;
   json_t *st = NULL;
   for (;;) {
-    long status;
     json_decref(st);
     st = NULL;
     struct err he;
@@ -725,7 +721,6 @@ static int ls_cancel(struct session *s) {
   ls->http_cancel = 1;
   int sid = atomic_load(&ls->stmt);
   if (sid < 0 || ls->id < 0) return 0;
-  atomic_store(&ls->cancelled, 1);
   pthread_mutex_lock(&ls->cancel_lock);
   if (!ls->cancel_http) {
     ls->cancel_http = livy_http_clone(ls->http);
@@ -751,14 +746,12 @@ static int ls_cancel(struct session *s) {
 static json_t *ls_info(struct session *s) {
   struct livy_session *ls = (struct livy_session *)s;
   json_t *app = json_object_get(ls->last, "appInfo");
-  json_t *i = json_pack("{s:i, s:O, s:s, s:O, s:O, s:O, s:s}", "id", ls->id, "appId",
-                        json_object_get(ls->last, "appId") ? json_object_get(ls->last, "appId") : json_null(),
-                        "kind", livy_kind_name(s->kind), "state",
-                        json_object_get(ls->last, "state") ? json_object_get(ls->last, "state") : json_null(),
-                        "sparkUiUrl", json_object_get(app, "sparkUiUrl") ? json_object_get(app, "sparkUiUrl") : json_null(),
-                        "driverLogUrl", json_object_get(app, "driverLogUrl") ? json_object_get(app, "driverLogUrl") : json_null(),
-                        "url", livy_http_url(ls->http));
-  return i;
+  /* "O?" packs null for fields the server has not reported. */
+  return json_pack("{s:i, s:O?, s:s, s:O?, s:O?, s:O?, s:s}", "id", ls->id, "appId",
+                   json_object_get(ls->last, "appId"), "kind", livy_kind_name(s->kind), "state",
+                   json_object_get(ls->last, "state"), "sparkUiUrl",
+                   json_object_get(app, "sparkUiUrl"), "driverLogUrl",
+                   json_object_get(app, "driverLogUrl"), "url", livy_http_url(ls->http));
 }
 
 static int ls_logs(struct session *s, struct buf *out, struct err *e) {
