@@ -450,7 +450,9 @@ def test_max_sessions(livy):
 
 
 def test_batches(livy):
-    c = livy(start_delay=0.1)
+    # A batch is `running` for start_delay seconds; 0.5 s keeps that window
+    # wide enough for a 20 ms poll to see it on a loaded machine.
+    c = livy(start_delay=0.5)
     r = c.post("/batches", {"className": "Main"})
     assert r.json() == {"msg": "Rejected, Reason: requirement failed: File is "
                                "required."}
