@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "common/buf.h"
@@ -20,6 +21,7 @@
 #include "kernel/msg.h"
 #include "kernel/render.h"
 #include "livy/livy_session.h"
+#include "local/local_session.h"
 #include "magics/magic.h"
 #include "magics/smconf.h"
 
@@ -30,6 +32,8 @@ struct exec_state {
   pthread_mutex_t lock;       /* guards session for exec_interrupt */
   struct session *session;    /* current Spark session, NULL before start */
   json_t *vars;               /* -o VAR results: name -> {schema, rows} */
+  struct session *local;      /* %%local's engine while the session is on
+                                 Livy (NULL until the first %%local) */
   char *typed_password;       /* Basic password typed at the prompt, kept
                                  in memory only for later restarts */
 };
@@ -373,13 +377,15 @@ static int livy_opts(struct exec_state *st, struct livy_session_opts *o, struct 
   return 0;
 }
 
-static int no_backend(struct err *e) {
-  err_set_ename(e, "NoSparkBackend");
-  return err_set(e, ERR_NOTFOUND,
-                 "No Spark backend is available for this cell. Configure a Livy endpoint (set "
-                 "KINDLING_LIVY_URL, or kernel_python_credentials.url in "
-                 "~/.sparkmagic/config.json); the bundled local engine is not part of this "
-                 "build yet.");
+/* This executable's path, for starting the local driver process. */
+static const char *self_exe(void) {
+  static char path[4096];
+  if (!path[0]) {
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) snprintf(path, sizeof path, "kindling");
+    else path[n] = 0;
+  }
+  return path;
 }
 
 /* The current session, started if needed (lazily, on the first Spark cell). */
@@ -398,8 +404,15 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
     struct smconf_cred cr;
     int rc = livy_opts(st, &lo, &cr, e);
     if (rc == ERR_NOTFOUND) {
+      /* No Livy endpoint anywhere: the bundled local engine is the session. */
       smconf_cred_fini(&cr);
-      return no_backend(e);
+      err_clear(e);
+      s = local_session_new(self_exe(), lang_kind(st->k->lang), e);
+      if (!s) return e->code ? e->code : ERR_NOMEM;
+      pthread_mutex_lock(&st->lock);
+      st->session = s;
+      pthread_mutex_unlock(&st->lock);
+      goto start;
     }
     if (rc) {
       smconf_cred_fini(&cr);
@@ -435,6 +448,7 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
     st->session = s;
     pthread_mutex_unlock(&st->lock);
   }
+start:
   if (!s->started) {
     json_t *body = smconf_session_body(st->conf, NULL);
     int rc = s->ops->start(s, body, o, e);
@@ -479,7 +493,7 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
   if (var && *var)
     json_object_set_new(st->vars, var, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
                                                  t->rows, "total", (json_int_t)t->total));
-  if (!magic_opt(cell, "quiet")) {
+  if (!magic_opt(cell, "quiet") && json_array_size(json_object_get(t->schema, "fields"))) {
     json_t *b = render_table(t);
     sink_display(sk, b, NULL, 0);
     json_decref(b);
@@ -511,6 +525,9 @@ static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct 
   struct out o = {&sink_ops, sk};
   struct session *s = NULL;
   if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  /* The SQL kernel on the local engine: every cell is Spark SQL. */
+  if (st->k->lang == KERNEL_LANG_SQL && strcmp(s->ops->backend, "local") == 0)
+    return run_sql(st, er, sk, cell, cell->body);
   json_t *tb = NULL;
   if (s->ops->execute(s, lang_kind(st->k->lang), cell->body, &o, &tb, &e)) {
     json_t *r = backend_error(er, &e, tb);
@@ -551,14 +568,62 @@ static int current_livy_id(struct exec_state *st) {
 
 static void stop_session(struct exec_state *st) {
   pthread_mutex_lock(&st->lock);
-  struct session *s = st->session;
+  struct session *s = st->session, *l = st->local;
   st->session = NULL;
+  st->local = NULL;
   pthread_mutex_unlock(&st->lock);
-  if (!s) return;
   struct err e;
   err_clear(&e);
-  if (s->started) s->ops->stop(s, &e);
-  s->ops->free(s);
+  if (s) {
+    if (s->started) s->ops->stop(s, &e);
+    s->ops->free(s);
+  }
+  if (l) {
+    if (l->started) l->ops->stop(l, &e);
+    l->ops->free(l);
+  }
+}
+
+/* %%local: the cell is Spark SQL for the bundled engine -- the notebook's
+ * own session when that is local, else a local session of its own. */
+static json_t *do_local(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                        struct magic_cell *cell) {
+  struct out o = {&sink_ops, sk};
+  struct err e;
+  err_clear(&e);
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session && !strcmp(st->session->ops->backend, "local") ? st->session
+                                                                                  : st->local;
+  pthread_mutex_unlock(&st->lock);
+  if (!s) {
+    s = local_session_new(self_exe(), SESSION_SQL, &e);
+    if (!s) return backend_error(er, &e, NULL);
+    pthread_mutex_lock(&st->lock);
+    st->local = s;
+    pthread_mutex_unlock(&st->lock);
+  }
+  if (!s->started) {
+    json_t *body = json_object();
+    int rc = s->ops->start(s, body, &o, &e);
+    json_decref(body);
+    if (rc) return backend_error(er, &e, NULL);
+  }
+  struct session_sql_opts so;
+  sql_opts_from(cell, &so);
+  struct table *t = NULL;
+  json_t *tb = NULL;
+  if (s->ops->sql(s, cell->body, &so, &o, &t, &tb, &e)) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  if (t->schema && json_array_size(json_object_get(t->schema, "fields"))) {
+    json_t *b = render_table(t);
+    sink_display(sk, b, NULL, 0);
+    json_decref(b);
+  }
+  table_free(t);
+  return ok_reply();
 }
 
 /* %%delete -f -s ID and %%cleanup -f work on the endpoint's sessions. */
@@ -704,6 +769,7 @@ void exec_interrupt(struct kernel *k) {
   if (!st) return;
   pthread_mutex_lock(&st->lock);
   if (st->session && st->session->started) st->session->ops->cancel(st->session);
+  if (st->local && st->local->started) st->local->ops->cancel(st->local);
   pthread_mutex_unlock(&st->lock);
 }
 
@@ -755,12 +821,7 @@ json_t *exec_run(struct kernel *k, struct exec_request *er) {
       break;
     case MAGIC_DELETE: r = do_delete(st, er, &s, cell, 0); break;
     case MAGIC_CLEANUP: r = do_delete(st, er, &s, cell, 1); break;
-    case MAGIC_LOCAL:
-      r = error_reply(er, "NotImplementedError",
-                      "%%local runs SQL on the bundled local engine, which is not part of this "
-                      "build yet. Remove %%local to run the cell on the Spark session.",
-                      NULL);
-      break;
+    case MAGIC_LOCAL: r = do_local(st, er, &s, cell); break;
     default: r = run_spark(st, er, &s, cell); break;
   }
   magic_cell_free(cell);

@@ -14,6 +14,6 @@ kernel_libkernel_a_SOURCES = \
 
 bin_PROGRAMS += kindling
 kindling_SOURCES = kernel/main.c
-kindling_LDADD = kernel/libkernel.a livy/liblivy.a magics/libmagics.a common/libcommon.a $(DEPS_LIBS)
+kindling_LDADD = kernel/libkernel.a livy/liblivy.a local/liblocal.a magics/libmagics.a $(ENGINE_LIBS)
 
 EXTRA_DIST += kernelspec/make_logos.py kernelspec/logo-32x32.png kernelspec/logo-64x64.png

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "engine/cli/driver.h"
+#include "engine/cli/sqlcli.h"
+#include "engine/engine.h"
 #include "kernel/install.h"
 #include "kernel/kernel.h"
 
@@ -20,13 +23,15 @@ static void usage(FILE *f) {
           "  install [--user | --sys-prefix | --prefix DIR]\n"
           "                      install the kernelspecs kindling-pyspark, kindling-spark\n"
           "                      and kindling-sql (default: /usr/local/share/jupyter)\n"
+          "%s"
           "  --version           print the version\n"
           "  --help              print this help\n"
           "\n"
           "Configuration: a sparkmagic config.json ($SPARKMAGIC_CONF_FILE,\n"
           "$SPARKMAGIC_CONF_DIR/config.json or ~/.sparkmagic/config.json), and\n"
           "KINDLING_LIVY_URL to point every kernel at one Livy endpoint.\n"
-          "In a notebook, %%%%help lists the magics.\n");
+          "In a notebook, %%%%help lists the magics.\n",
+          sqlcli_usage());
 }
 
 static int cmd_kernel(int argc, char **argv) {
@@ -103,6 +108,11 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "kernel") == 0) return cmd_kernel(argc - 2, argv + 2);
   if (strcmp(cmd, "install") == 0) return cmd_install(argc - 2, argv + 2);
+  if (strcmp(cmd, "sql") == 0) return sqlcli_main(argc - 1, argv + 1, 0);
+  if (strcmp(cmd, "submit") == 0) return sqlcli_main(argc - 1, argv + 1, 1);
+  /* Started by a driver; not for users. */
+  if (strcmp(cmd, "executor") == 0) return engine_executor_main(argc - 1, argv + 1);
+  if (strcmp(cmd, "driver") == 0) return driver_main(argc - 1, argv + 1);
   /* Jupyter-style "kindling -f FILE" also starts the kernel. */
   if (strcmp(cmd, "-f") == 0) return cmd_kernel(argc - 1, argv + 1);
   fprintf(stderr, "kindling: unknown command '%s'\n", cmd);

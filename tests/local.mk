@@ -1,5 +1,5 @@
 # tests: C unit tests (TAP) and the integration suite (pytest, real clients).
-UNIT_LDADD = kernel/libkernel.a livy/liblivy.a magics/libmagics.a common/libcommon.a $(DEPS_LIBS)
+UNIT_LDADD = kernel/libkernel.a livy/liblivy.a local/liblocal.a magics/libmagics.a $(ENGINE_LIBS)
 
 check_PROGRAMS += tests/unit/test_wire tests/unit/test_conn
 TESTS += tests/unit/test_wire tests/unit/test_conn

@@ -1,0 +1,406 @@
+/* bind_call.c: function calls and subquery expressions (see bind_call.h). */
+#include "engine/analyze/bind_call.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "engine/analyze/bind_expr.h"
+#include "engine/analyze/bind_query.h"
+#include "engine/analyze/coerce.h"
+#include "engine/analyze/funcs.h"
+#include "engine/vec/schema.h"
+
+static struct type T(enum type_id id) {
+  struct type t = {id, 0, 0};
+  return t;
+}
+
+static const char *fname(const struct ast_expr *a) {
+  const struct ast_name *n = &a->u.func.name;
+  return n->n > 0 ? n->parts[n->n - 1] : "";
+}
+
+static int is_star(const struct ast_expr *a) { return a->kind == AST_STAR && a->u.col.n == 0; }
+
+/* Bind an aggregate call's argument and filter with argx into *c. */
+static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_fn fn,
+                    struct plan_agg_call *c) {
+  struct bind *b = argx->b;
+  int rc, nargs = a->u.func.nargs;
+  memset(c, 0, sizeof *c);
+  c->fn = fn;
+  c->distinct = a->u.func.distinct;
+  if (fn == AGG_COUNT && nargs == 1 && is_star(a->u.func.args[0])) {
+    c->fn = AGG_COUNT_STAR;
+    c->distinct = 0;
+  } else if (fn == AGG_FIRST && nargs == 2) {
+    nargs = 1; /* first(x, ignoreNulls): the engine's first skips NULLs */
+  } else if (nargs != 1) {
+    const char *txt = bind_auto_name(b, a);
+    return bind_error(b, nargs > 1 && fn == AGG_COUNT ? ERR_UNSUPPORTED : ERR_SQL, a->pos,
+                      "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires 1 parameters but "
+                      "the actual number is %d (in \"%s\").",
+                      fname(a), nargs, txt ? txt : "");
+  }
+  if (c->fn != AGG_COUNT_STAR) {
+    struct expr *arg;
+    if ((rc = bind_expr(argx, a->u.func.args[0], &arg))) return rc;
+    struct type at, rt;
+    if (funcs_agg_type(fn, arg->type, &at, &rt)) {
+      const char *txt = bind_auto_name(b, a);
+      char t1[32];
+      return bind_error(b, ERR_SQL, a->pos,
+                        "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
+                        "data type mismatch: the function `%s` does not accept an argument of "
+                        "type \"%s\".",
+                        txt ? txt : "", fname(a), schema_type_sql(arg->type, t1));
+    }
+    if (!(c->arg = coerce_to(b->ctx, arg, at))) return bind_oom(b);
+    c->type = rt;
+    if (fn == AGG_COUNT && arg->kind == EXPR_LIT && !arg->u.lit.is_null && !c->distinct) {
+      c->fn = AGG_COUNT_STAR;
+      c->arg = NULL;
+    }
+  } else {
+    c->type = T(TYPE_BIGINT);
+  }
+  if (a->u.func.filter) {
+    struct expr *f;
+    if ((rc = bind_expr(argx, a->u.func.filter, &f)) ||
+        (rc = bind_expr_bool(b, f, a->u.func.filter, "FILTER", &c->filter)))
+      return rc;
+  }
+  return 0;
+}
+
+static int bind_agg(struct bind_ectx *x, const struct ast_expr *a, enum agg_fn fn, struct expr **out) {
+  struct bind *b = x->b;
+  if (x->in_agg)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[NESTED_AGGREGATE_FUNCTION] It is not allowed to use an aggregate function "
+                      "in the argument of another aggregate function. Please use the inner "
+                      "aggregate function in a sub-query.");
+  if (!x->agg) {
+    const char *txt = bind_auto_name(b, a);
+    if (x->clause && !strcmp(x->clause, "WHERE"))
+      return bind_error(b, ERR_SQL, a->pos,
+                        "[INVALID_WHERE_CONDITION] The WHERE condition contains invalid "
+                        "expressions: %s.\nRewrite the query to avoid window functions, aggregate "
+                        "functions, and generator functions in the WHERE clause.",
+                        txt ? txt : "");
+    return bind_error(b, ERR_SQL, a->pos,
+                      "Aggregate functions are not allowed in %s: %s.",
+                      x->clause ? x->clause : "this context", txt ? txt : "");
+  }
+  struct bind_ectx argx = *x;
+  argx.agg = NULL;
+  argx.win = NULL;
+  argx.in_agg = 1;
+  argx.aliases = NULL;
+  argx.naliases = 0;
+  argx.alias_mode = BIND_ALIAS_NONE;
+  struct plan_agg_call c;
+  int rc = agg_call(&argx, a, fn, &c);
+  if (rc) return rc;
+  struct bind_agg *g = x->agg;
+  int k = 0;
+  for (; k < g->ncalls; k++) {
+    struct plan_agg_call *o = &g->calls[k];
+    if (o->fn == c.fn && o->distinct == c.distinct && bind_expr_equal(o->arg, c.arg) &&
+        bind_expr_equal(o->filter, c.filter))
+      break;
+  }
+  if (k == g->ncalls) {
+    if (g->ncalls == g->cap) {
+      int cap = g->cap ? g->cap * 2 : 8;
+      struct plan_agg_call *v = plan_alloc(b->ctx, sizeof *v * (size_t)cap);
+      int *ids = plan_alloc(b->ctx, sizeof *ids * (size_t)cap);
+      const char **nm = plan_alloc(b->ctx, sizeof *nm * (size_t)cap);
+      if (!v || !ids || !nm) return bind_oom(b);
+      if (g->ncalls) {
+        memcpy(v, g->calls, sizeof *v * (size_t)g->ncalls);
+        memcpy(ids, g->call_ids, sizeof *ids * (size_t)g->ncalls);
+        memcpy(nm, g->call_names, sizeof *nm * (size_t)g->ncalls);
+      }
+      g->calls = v;
+      g->call_ids = ids;
+      g->call_names = nm;
+      g->cap = cap;
+    }
+    const char *name = bind_auto_name(b, a);
+    if (!name) return bind_oom(b);
+    g->calls[k] = c;
+    g->call_names[k] = name;
+    g->call_ids[k] = bind_new_id(b, name);
+    g->ncalls++;
+  }
+  int nullable = !(c.fn == AGG_COUNT || c.fn == AGG_COUNT_STAR);
+  if (!(*out = expr_col(b->ctx, g->call_ids[k], c.type, nullable))) return bind_oom(b);
+  (*out)->pos = a->pos;
+  return 0;
+}
+
+static enum plan_frame_bound bound_kind(enum ast_bound_kind k) {
+  switch (k) {
+  case AST_BOUND_UNBOUNDED_PRECEDING: return FRAME_UNBOUNDED_PRECEDING;
+  case AST_BOUND_PRECEDING: return FRAME_PRECEDING;
+  case AST_BOUND_CURRENT_ROW: return FRAME_CURRENT_ROW;
+  case AST_BOUND_FOLLOWING: return FRAME_FOLLOWING;
+  default: return FRAME_UNBOUNDED_FOLLOWING;
+  }
+}
+
+/* e bound in the window's context, regrouped over an aggregate when any. */
+static int win_expr(struct bind_ectx *wx, const struct ast_expr *a, struct expr **out) {
+  return bind_expr_top(wx, a, out);
+}
+
+static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
+  struct bind *b = x->b;
+  const struct ast_window *w = a->u.func.over;
+  const char *name = fname(a);
+  int rc;
+  if (!x->win || x->in_agg) {
+    const char *txt = bind_auto_name(b, a);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "Window functions are not allowed in %s: %s.",
+                      x->in_agg ? "the argument of an aggregate function"
+                                : x->clause ? x->clause : "this context",
+                      txt ? txt : "");
+  }
+  struct bind_ectx wx = *x;
+  wx.win = NULL;
+  struct bind_win_call wc;
+  memset(&wc, 0, sizeof wc);
+  wc.npartition = w->npartition;
+  wc.partition = plan_alloc(b->ctx, sizeof *wc.partition * (size_t)(w->npartition + 1));
+  wc.norder = w->norder;
+  wc.order = plan_alloc(b->ctx, sizeof *wc.order * (size_t)(w->norder + 1));
+  if (!wc.partition || !wc.order) return bind_oom(b);
+  for (int i = 0; i < w->npartition; i++)
+    if ((rc = win_expr(&wx, w->partition[i], &wc.partition[i]))) return rc;
+  for (int i = 0; i < w->norder; i++) {
+    if ((rc = win_expr(&wx, w->order[i].expr, &wc.order[i].expr))) return rc;
+    wc.order[i].desc = w->order[i].desc;
+    wc.order[i].nulls_first = w->order[i].nulls == AST_NULLS_DEFAULT ? !w->order[i].desc
+                                                                     : w->order[i].nulls == AST_NULLS_FIRST;
+  }
+  struct plan_win_call *c = &wc.call;
+  enum win_fn wf;
+  enum agg_fn af;
+  int nullable = 1;
+  if (funcs_window(name, &wf)) {
+    c->fn = wf;
+    if (wf == WIN_LAG || wf == WIN_LEAD) {
+      int n = a->u.func.nargs;
+      if (n < 1 || n > 3)
+        return bind_error(b, ERR_SQL, a->pos,
+                          "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires [1, 3] "
+                          "parameters but the actual number is %d.",
+                          name, n);
+      if ((rc = win_expr(&wx, a->u.func.args[0], &c->arg))) return rc;
+      c->offset = 1;
+      if (n >= 2 && (rc = bind_expr_const_int(b, a->u.func.args[1], "offset", &c->offset))) return rc;
+      c->type = c->arg->type;
+      if (n == 3) {
+        struct expr *d;
+        if ((rc = win_expr(&wx, a->u.func.args[2], &d))) return rc;
+        struct type t;
+        if (coerce_wider(c->arg->type, d->type, &t)) t = c->arg->type;
+        if (!(c->arg = coerce_to(b->ctx, c->arg, t)) || !(c->dflt = coerce_to(b->ctx, d, t)))
+          return bind_oom(b);
+        c->type = t;
+      }
+    } else {
+      if (a->u.func.nargs)
+        return bind_error(b, ERR_SQL, a->pos,
+                          "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires 0 parameters "
+                          "but the actual number is %d.",
+                          name, a->u.func.nargs);
+      if (!w->norder)
+        return bind_error(b, ERR_SQL, a->pos,
+                          "[WINDOW_FUNCTION_WITHOUT_ORDER] Window function %s() requires window "
+                          "to be ordered, please add ORDER BY clause. For example SELECT %s()"
+                          " OVER (ORDER BY col) FROM tbl.",
+                          name, name);
+      c->type = T(TYPE_INT);
+      nullable = 0;
+    }
+  } else if (funcs_agg(name, &af)) {
+    c->fn = WIN_AGG;
+    struct bind_ectx argx = wx;
+    argx.aliases = NULL;
+    argx.naliases = 0;
+    argx.alias_mode = BIND_ALIAS_NONE;
+    if ((rc = agg_call(&argx, a, af, &c->agg))) return rc;
+    if (c->agg.distinct)
+      return bind_error(b, ERR_UNSUPPORTED, a->pos,
+                        "DISTINCT aggregates over a window are not supported.");
+    if (x->agg) {
+      if (c->agg.arg && (rc = bind_expr_regroup(b, x->agg, x->sc, c->agg.arg, &c->agg.arg))) return rc;
+      if (c->agg.filter && (rc = bind_expr_regroup(b, x->agg, x->sc, c->agg.filter, &c->agg.filter)))
+        return rc;
+    }
+    c->type = c->agg.type;
+    nullable = !(c->agg.fn == AGG_COUNT || c->agg.fn == AGG_COUNT_STAR);
+  } else {
+    const char *txt = bind_auto_name(b, a);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[UNSUPPORTED_EXPR_FOR_WINDOW] Expression \"%s\" not supported within a "
+                      "window function.",
+                      txt ? txt : name);
+  }
+  if (w->frame == AST_FRAME_NONE) {
+    c->rows_frame = 0;
+    c->start_kind = FRAME_UNBOUNDED_PRECEDING;
+    c->end_kind = w->norder ? FRAME_CURRENT_ROW : FRAME_UNBOUNDED_FOLLOWING;
+  } else {
+    c->rows_frame = w->frame == AST_FRAME_ROWS;
+    c->start_kind = bound_kind(w->start.kind);
+    c->end_kind = bound_kind(w->end.kind);
+    if (w->start.offset && (rc = bind_expr_const_int(b, w->start.offset, "frame boundary", &c->start_off)))
+      return rc;
+    if (w->end.offset && (rc = bind_expr_const_int(b, w->end.offset, "frame boundary", &c->end_off)))
+      return rc;
+  }
+  wc.name = bind_auto_name(b, a);
+  if (!wc.name) return bind_oom(b);
+  wc.id = bind_new_id(b, wc.name);
+  struct bind_win *v = x->win;
+  if (v->n == v->cap) {
+    int cap = v->cap ? v->cap * 2 : 8;
+    struct bind_win_call *nv = plan_alloc(b->ctx, sizeof *nv * (size_t)cap);
+    if (!nv) return bind_oom(b);
+    if (v->n) memcpy(nv, v->v, sizeof *nv * (size_t)v->n);
+    v->v = nv;
+    v->cap = cap;
+  }
+  v->v[v->n++] = wc;
+  if (!(*out = expr_col(b->ctx, wc.id, c->type, nullable))) return bind_oom(b);
+  (*out)->pos = a->pos;
+  return 0;
+}
+
+int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
+  struct bind *b = x->b;
+  const char *name = fname(a);
+  enum agg_fn af;
+  enum win_fn wf;
+  int rc;
+  if (a->u.func.over) return bind_window(x, a, out);
+  if (funcs_agg(name, &af)) return bind_agg(x, a, af, out);
+  if (funcs_window(name, &wf))
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[WINDOW_FUNCTION_WITHOUT_OVER_CLAUSE] Window function \"%s\" requires an "
+                      "OVER clause.",
+                      name);
+  int n = a->u.func.nargs;
+  struct expr **args = plan_alloc(b->ctx, sizeof *args * (size_t)(n + 1));
+  const char **texts = plan_alloc(b->ctx, sizeof *texts * (size_t)(n + 1));
+  if (!args || !texts) return bind_oom(b);
+  for (int i = 0; i < n; i++) {
+    if ((rc = bind_expr(x, a->u.func.args[i], &args[i]))) return rc;
+    if (!(texts[i] = bind_auto_name(b, a->u.func.args[i]))) return bind_oom(b);
+  }
+  const char *call = bind_auto_name(b, a);
+  if (!call) return bind_oom(b);
+  char msg[ERR_MSG_MAX];
+  rc = funcs_scalar(b->ctx, name, args, n, call, texts, out, msg, sizeof msg);
+  if (rc == ERR_NOTFOUND) {
+    char q[600];
+    bind_quote_name(&a->u.func.name, q, sizeof q);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[UNRESOLVED_ROUTINE] Cannot resolve function %s on search path "
+                      "[`system`.`builtin`, `system`.`session`, `spark_catalog`.`default`].",
+                      q);
+  }
+  if (rc == ERR_NOMEM) return bind_oom(b);
+  if (rc) return bind_error(b, rc, a->pos, "%s", msg);
+  if (a->u.func.distinct || a->u.func.filter)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "DISTINCT and FILTER apply to aggregate functions only, not to `%s`.", name);
+  if ((*out)->pos.line == 0) (*out)->pos = a->pos;
+  return 0;
+}
+
+static struct expr *sub_node(struct bind *b, enum expr_kind k, struct type t, struct plan *p,
+                             struct ast_pos pos) {
+  struct expr *e = plan_alloc(b->ctx, sizeof *e);
+  if (!e) return NULL;
+  e->kind = k;
+  e->type = t;
+  e->nullable = 1;
+  e->pos = pos;
+  e->u.sub.plan = p;
+  return e;
+}
+
+int bind_call_exists(struct bind_ectx *x, const struct ast_expr *a, int negated, struct expr **out) {
+  struct plan *p;
+  int rc = bind_query(x->b, a->u.subquery.query, x->sc, &p);
+  if (rc) return rc;
+  if (!(*out = sub_node(x->b, EXPR_EXISTS, T(TYPE_BOOLEAN), p, a->pos))) return bind_oom(x->b);
+  (*out)->nullable = 0;
+  (*out)->u.sub.negated = negated;
+  return 0;
+}
+
+int bind_call_scalar(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
+  struct plan *p;
+  int rc = bind_query(x->b, a->u.subquery.query, x->sc, &p);
+  if (rc) return rc;
+  if (p->ncols != 1)
+    return bind_error(x->b, ERR_SQL, a->pos,
+                      "[INVALID_SUBQUERY_EXPRESSION.SCALAR_SUBQUERY_RETURN_MORE_THAN_ONE_OUTPUT_"
+                      "COLUMN] Invalid subquery: Scalar subquery must return only one column, but "
+                      "got %d.",
+                      p->ncols);
+  if (!(*out = sub_node(x->b, EXPR_SUBQUERY, p->cols[0].type, p, a->pos))) return bind_oom(x->b);
+  return 0;
+}
+
+int bind_call_in_query(struct bind_ectx *x, const struct ast_expr *a, int negated,
+                       struct expr **out) {
+  struct bind *b = x->b;
+  struct expr *v;
+  struct plan *p;
+  int rc;
+  if ((rc = bind_expr(x, a->u.in_query.arg, &v))) return rc;
+  if ((rc = bind_query(b, a->u.in_query.query, x->sc, &p))) return rc;
+  if (p->ncols != 1)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[DATATYPE_MISMATCH.IN_SUBQUERY_LENGTH_MISMATCH] Cannot resolve IN "
+                      "subquery: the number of columns in the left hand side of an IN subquery "
+                      "does not match the number of columns in the output of subquery. Left "
+                      "hand side columns(length: 1), right hand side columns(length: %d).",
+                      p->ncols);
+  struct expr *col = expr_col(b->ctx, p->cols[0].id, p->cols[0].type, p->cols[0].nullable);
+  if (!col) return bind_oom(b);
+  struct type t;
+  if (coerce_compare(v, col, &t)) {
+    char t1[32], t2[32];
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[DATATYPE_MISMATCH.IN_SUBQUERY_DATA_TYPE_MISMATCH] Cannot resolve IN "
+                      "subquery: the data type of the left hand side (\"%s\") does not match the "
+                      "subquery output (\"%s\").",
+                      schema_type_sql(v->type, t1), schema_type_sql(col->type, t2));
+  }
+  if (t.id == TYPE_NULL) t = T(TYPE_INT);
+  if (!(v = coerce_to(b->ctx, v, t))) return bind_oom(b);
+  if (!coerce_type_eq(col->type, t)) {
+    struct plan *pr = plan_new(b->ctx, PLAN_PROJECT, &p, 1, 1);
+    struct expr **ex = plan_alloc(b->ctx, sizeof *ex);
+    if (!pr || !ex || !(ex[0] = coerce_to(b->ctx, col, t))) return bind_oom(b);
+    pr->u.project.exprs = ex;
+    pr->cols[0] = p->cols[0];
+    pr->cols[0].type = t;
+    pr->cols[0].nullable = ex[0]->nullable;
+    pr->cols[0].id = bind_new_id(b, p->cols[0].name);
+    p = pr;
+  }
+  if (!(*out = sub_node(b, EXPR_IN_SUBQUERY, T(TYPE_BOOLEAN), p, a->pos))) return bind_oom(b);
+  (*out)->u.sub.arg = v;
+  (*out)->u.sub.negated = negated;
+  return 0;
+}

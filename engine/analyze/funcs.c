@@ -1,0 +1,529 @@
+/* funcs.c: see funcs.h. */
+#include "engine/analyze/funcs.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/err.h"
+#include "engine/analyze/coerce.h"
+#include "engine/vec/schema.h"
+
+static struct type T(enum type_id id) {
+  struct type t = {id, 0, 0};
+  return t;
+}
+
+int funcs_agg(const char *name, enum agg_fn *out) {
+  static const struct {
+    const char *name;
+    enum agg_fn fn;
+  } tab[] = {{"count", AGG_COUNT},          {"sum", AGG_SUM},
+             {"avg", AGG_AVG},              {"mean", AGG_AVG},
+             {"min", AGG_MIN},              {"max", AGG_MAX},
+             {"first", AGG_FIRST},          {"first_value", AGG_FIRST},
+             {"any_value", AGG_FIRST},      {"stddev", AGG_STDDEV_SAMP},
+             {"stddev_samp", AGG_STDDEV_SAMP}, {"std", AGG_STDDEV_SAMP},
+             {"variance", AGG_VAR_SAMP},    {"var_samp", AGG_VAR_SAMP}};
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (!strcasecmp(name, tab[i].name)) {
+      *out = tab[i].fn;
+      return 1;
+    }
+  return 0;
+}
+
+int funcs_window(const char *name, enum win_fn *out) {
+  static const struct {
+    const char *name;
+    enum win_fn fn;
+  } tab[] = {{"row_number", WIN_ROW_NUMBER}, {"rank", WIN_RANK}, {"dense_rank", WIN_DENSE_RANK},
+             {"lag", WIN_LAG}, {"lead", WIN_LEAD}};
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (!strcasecmp(name, tab[i].name)) {
+      *out = tab[i].fn;
+      return 1;
+    }
+  return 0;
+}
+
+int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type *res) {
+  *arg = t;
+  switch (fn) {
+    case AGG_COUNT_STAR:
+    case AGG_COUNT: *res = T(TYPE_BIGINT); return 0;
+    case AGG_SUM:
+      if (t.id == TYPE_STRING || t.id == TYPE_NULL) *arg = t = T(TYPE_DOUBLE);
+      switch (t.id) {
+        case TYPE_INT:
+        case TYPE_BIGINT: *res = T(TYPE_BIGINT); return 0;
+        case TYPE_DOUBLE: *res = t; return 0;
+        case TYPE_DECIMAL:
+          *res = t;
+          res->precision = COERCE_MAX_PRECISION;
+          return 0;
+        default: return -1;
+      }
+    case AGG_AVG:
+      if (t.id == TYPE_STRING || t.id == TYPE_NULL) *arg = t = T(TYPE_DOUBLE);
+      if (t.id == TYPE_DECIMAL) {
+        if (t.scale + 4 > COERCE_MAX_PRECISION) {
+          *arg = *res = T(TYPE_DOUBLE);
+          return 0;
+        }
+        int p = t.precision + 4;
+        *res = t;
+        res->precision = (uint8_t)(p > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION : p);
+        res->scale = (uint8_t)(t.scale + 4);
+        return 0;
+      }
+      if (!coerce_is_numeric(t)) return -1;
+      *res = T(TYPE_DOUBLE);
+      return 0;
+    case AGG_MIN:
+    case AGG_MAX:
+    case AGG_FIRST:
+      if (t.id == TYPE_INTERVAL) return -1;
+      *res = t;
+      return 0;
+    case AGG_STDDEV_SAMP:
+    case AGG_VAR_SAMP:
+      if (!coerce_is_numeric(t) && t.id != TYPE_STRING && t.id != TYPE_NULL) return -1;
+      *arg = *res = T(TYPE_DOUBLE);
+      return 0;
+    default: return -1;
+  }
+}
+
+int funcs_implicit_ok(struct type from, struct type to) {
+  if (coerce_type_eq(from, to) || from.id == TYPE_NULL) return 1;
+  if (from.id == TYPE_INTERVAL || to.id == TYPE_INTERVAL) return 0;
+  if (to.id == TYPE_STRING) return 1;
+  if (coerce_is_numeric(to)) return coerce_is_numeric(from) || from.id == TYPE_STRING;
+  if (to.id == TYPE_DATE || to.id == TYPE_TIMESTAMP)
+    return from.id == TYPE_STRING || from.id == TYPE_DATE || from.id == TYPE_TIMESTAMP;
+  if (to.id == TYPE_BOOLEAN) return from.id == TYPE_STRING;
+  return 0;
+}
+
+/* ---- builder state ---- */
+
+struct fb {
+  struct plan_ctx *ctx;
+  const char *name; /* canonical lower-case name for messages */
+  struct expr **args;
+  int nargs;
+  const char *call;
+  const char *const *argt;
+  char *msg;
+  size_t msgsz;
+  int rc;
+};
+
+static const char *ordinal(int i) {
+  static const char *const o[] = {"first", "second", "third", "fourth", "fifth"};
+  return i < 5 ? o[i] : "next";
+}
+
+static int nargs_ok(struct fb *b, int lo, int hi) {
+  if (b->nargs >= lo && b->nargs <= hi) return 1;
+  if (lo == hi)
+    snprintf(b->msg, b->msgsz,
+             "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires %d parameters but the actual "
+             "number is %d.",
+             b->name, lo, b->nargs);
+  else if (hi > 1000)
+    snprintf(b->msg, b->msgsz,
+             "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires > %d parameters but the actual "
+             "number is %d.",
+             b->name, lo - 1, b->nargs);
+  else
+    snprintf(b->msg, b->msgsz,
+             "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires [%d, %d] parameters but the "
+             "actual number is %d.",
+             b->name, lo, hi, b->nargs);
+  b->rc = ERR_SQL;
+  return 0;
+}
+
+/* Cast argument i to t (implicit cast rules). */
+static int want(struct fb *b, int i, struct type t) {
+  if (b->rc) return 0;
+  struct expr *a = b->args[i];
+  if (!funcs_implicit_ok(a->type, t)) {
+    char t1[32], t2[32];
+    snprintf(b->msg, b->msgsz,
+             "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to data type "
+             "mismatch: The %s parameter requires the \"%s\" type, however \"%s\" has the type "
+             "\"%s\".",
+             b->call, ordinal(i), schema_type_sql(t, t1), b->argt ? b->argt[i] : "?",
+             schema_type_sql(a->type, t2));
+    b->rc = ERR_SQL;
+    return 0;
+  }
+  b->args[i] = coerce_to(b->ctx, a, t);
+  if (!b->args[i]) b->rc = ERR_NOMEM;
+  return b->rc == 0;
+}
+
+/* Argument i must be numeric (strings become DOUBLE). */
+static int want_num(struct fb *b, int i) {
+  struct type t = b->args[i]->type;
+  if (t.id == TYPE_STRING || t.id == TYPE_NULL) return want(b, i, T(TYPE_DOUBLE));
+  if (coerce_is_numeric(t)) return 1;
+  return want(b, i, T(TYPE_DOUBLE)); /* reports the mismatch */
+}
+
+static struct expr *call(struct fb *b, enum expr_fn fn, struct type t) {
+  if (b->rc) return NULL;
+  struct expr *e = expr_func(b->ctx, fn, t, b->args, b->nargs);
+  if (!e) b->rc = ERR_NOMEM;
+  return e;
+}
+
+/* Common type of all arguments from index `from`, cast to it. */
+static int unify(struct fb *b, int from, struct type *out) {
+  struct type t = T(TYPE_NULL);
+  for (int i = from; i < b->nargs; i++) {
+    struct type w;
+    if (coerce_wider(t, b->args[i]->type, &w)) {
+      char t1[32], t2[32];
+      snprintf(b->msg, b->msgsz,
+               "[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"%s\" due to data type "
+               "mismatch: Input to `%s` should all be the same type, but it's (\"%s\", \"%s\").",
+               b->call, b->name, schema_type_sql(t, t1), schema_type_sql(b->args[i]->type, t2));
+      b->rc = ERR_SQL;
+      return 0;
+    }
+    t = w;
+  }
+  for (int i = from; i < b->nargs; i++)
+    if (!(b->args[i] = coerce_to(b->ctx, b->args[i], t))) b->rc = ERR_NOMEM;
+  *out = t;
+  return b->rc == 0;
+}
+
+static const struct {
+  const char *name;
+  enum expr_fn fn;
+} date_parts[] = {{"year", FN_YEAR},       {"yyyy", FN_YEAR},       {"years", FN_YEAR},
+                  {"month", FN_MONTH},     {"mon", FN_MONTH},       {"months", FN_MONTH},
+                  {"day", FN_DAY},         {"days", FN_DAY},        {"d", FN_DAY},
+                  {"dayofmonth", FN_DAY},  {"quarter", FN_QUARTER}, {"qtr", FN_QUARTER},
+                  {"dayofweek", FN_DAYOFWEEK}, {"dow", FN_DAYOFWEEK}, {"hour", FN_HOUR},
+                  {"hours", FN_HOUR},      {"h", FN_HOUR},          {"minute", FN_MINUTE},
+                  {"minutes", FN_MINUTE},  {"min", FN_MINUTE},      {"second", FN_SECOND},
+                  {"seconds", FN_SECOND},  {"sec", FN_SECOND},      {"s", FN_SECOND}};
+
+static struct expr *date_part(struct fb *b, enum expr_fn fn) {
+  if (fn == FN_HOUR || fn == FN_MINUTE || fn == FN_SECOND) want(b, 0, T(TYPE_TIMESTAMP));
+  else want(b, 0, T(TYPE_DATE));
+  return call(b, fn, T(TYPE_INT));
+}
+
+static struct expr *cast_to(struct fb *b, struct type t) {
+  if (!nargs_ok(b, 1, 1)) return NULL;
+  if (!coerce_can_cast(b->args[0]->type, t)) {
+    char t1[32], t2[32];
+    snprintf(b->msg, b->msgsz,
+             "[DATATYPE_MISMATCH.CAST_WITHOUT_SUGGESTION] Cannot resolve \"%s\" due to data type "
+             "mismatch: cannot cast \"%s\" to \"%s\".",
+             b->call, schema_type_sql(b->args[0]->type, t1), schema_type_sql(t, t2));
+    b->rc = ERR_SQL;
+    return NULL;
+  }
+  struct expr *e = coerce_to(b->ctx, b->args[0], t);
+  if (!e) b->rc = ERR_NOMEM;
+  return e;
+}
+
+/* Spark's round(DECIMAL(p,s), d): DECIMAL(p - s + 1 + min(s, d), min(s, d));
+ * d < 0 gives scale 0. Other types keep their type. */
+static struct type round_type(struct type t, int64_t d) {
+  if (t.id != TYPE_DECIMAL) return t;
+  int integral = t.precision - t.scale + 1, p, s = 0;
+  if (d < 0) {
+    p = -d + 1 > integral ? (int)(-d + 1) : integral;
+  } else {
+    s = (int)(d < t.scale ? d : t.scale);
+    p = integral + s;
+  }
+  t.precision = (uint8_t)(p > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION : p);
+  t.scale = (uint8_t)s;
+  return t;
+}
+
+static struct expr *build(struct fb *b, const char *n) {
+  struct type S = T(TYPE_STRING), I = T(TYPE_INT), D = T(TYPE_DOUBLE), B = T(TYPE_BOOLEAN);
+  struct type DT = T(TYPE_DATE), TS = T(TYPE_TIMESTAMP), t;
+#define IS(x) (!strcmp(n, x))
+  if (IS("coalesce") || IS("nvl") || IS("ifnull")) {
+    b->name = IS("coalesce") ? "coalesce" : n;
+    if (!nargs_ok(b, IS("coalesce") ? 1 : 2, IS("coalesce") ? 100000 : 2) || !unify(b, 0, &t)) return NULL;
+    struct expr *e = call(b, FN_COALESCE, t);
+    if (e) {
+      e->nullable = 1;
+      for (int i = 0; i < b->nargs; i++) e->nullable &= b->args[i]->nullable;
+    }
+    return e;
+  }
+  if (IS("if") || IS("iff")) {
+    if (!nargs_ok(b, 3, 3) || !want(b, 0, B) || !unify(b, 1, &t)) return NULL;
+    return call(b, FN_IF, t);
+  }
+  if (IS("nullif")) {
+    if (!nargs_ok(b, 2, 2) || !unify(b, 0, &t)) return NULL;
+    return call(b, FN_NULLIF, t);
+  }
+  if (IS("greatest") || IS("least")) {
+    if (!nargs_ok(b, 2, 100000) || !unify(b, 0, &t)) return NULL;
+    return call(b, IS("greatest") ? FN_GREATEST : FN_LEAST, t);
+  }
+  if (IS("concat")) {
+    for (int i = 0; i < b->nargs; i++) want(b, i, S);
+    return call(b, FN_CONCAT, S);
+  }
+  if (IS("concat_ws")) {
+    if (!nargs_ok(b, 1, 100000)) return NULL;
+    for (int i = 0; i < b->nargs; i++) want(b, i, S);
+    return call(b, FN_CONCAT_WS, S);
+  }
+  if (IS("substring") || IS("substr")) {
+    if (!nargs_ok(b, 2, 3)) return NULL;
+    want(b, 0, S);
+    want(b, 1, I);
+    if (b->nargs == 3) want(b, 2, I);
+    return call(b, FN_SUBSTRING, S);
+  }
+  if (IS("left")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, I)) return NULL;
+    struct expr *a[3] = {b->args[0], coerce_int(b->ctx, TYPE_INT, 1), b->args[1]};
+    if (!a[1]) return b->rc = ERR_NOMEM, NULL;
+    struct expr *e = expr_func(b->ctx, FN_SUBSTRING, S, a, 3);
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  if (IS("upper") || IS("ucase") || IS("lower") || IS("lcase")) {
+    if (!nargs_ok(b, 1, 1) || !want(b, 0, S)) return NULL;
+    return call(b, (IS("upper") || IS("ucase")) ? FN_UPPER : FN_LOWER, S);
+  }
+  if (IS("length") || IS("char_length") || IS("character_length") || IS("len")) {
+    if (!nargs_ok(b, 1, 1) || !want(b, 0, S)) return NULL;
+    return call(b, FN_LENGTH, I);
+  }
+  if (IS("trim") || IS("ltrim") || IS("rtrim") || IS("btrim")) {
+    if (!nargs_ok(b, 1, 2)) return NULL;
+    for (int i = 0; i < b->nargs; i++) want(b, i, S);
+    return call(b, IS("ltrim") ? FN_LTRIM : IS("rtrim") ? FN_RTRIM : FN_TRIM, S);
+  }
+  if (IS("replace")) {
+    if (!nargs_ok(b, 2, 3)) return NULL;
+    for (int i = 0; i < b->nargs; i++) want(b, i, S);
+    return call(b, FN_REPLACE, S);
+  }
+  if (IS("instr")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
+    return call(b, FN_INSTR, I);
+  }
+  if (IS("locate") || IS("position")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
+    struct expr *a[2] = {b->args[1], b->args[0]}; /* locate(sub, str) = instr(str, sub) */
+    struct expr *e = expr_func(b->ctx, FN_INSTR, I, a, 2);
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  if (IS("lpad") || IS("rpad")) {
+    if (!nargs_ok(b, 2, 3) || !want(b, 0, S) || !want(b, 1, I)) return NULL;
+    if (b->nargs == 3) {
+      if (!want(b, 2, S)) return NULL;
+      return call(b, IS("lpad") ? FN_LPAD : FN_RPAD, S);
+    }
+    struct expr *a[3] = {b->args[0], b->args[1], coerce_string(b->ctx, " ", 1)};
+    if (!a[2]) return b->rc = ERR_NOMEM, NULL;
+    struct expr *e = expr_func(b->ctx, IS("lpad") ? FN_LPAD : FN_RPAD, S, a, 3);
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  if (IS("startswith") || IS("endswith") || IS("contains")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
+    return call(b, IS("startswith") ? FN_STARTSWITH : IS("endswith") ? FN_ENDSWITH : FN_CONTAINS, B);
+  }
+  if (IS("abs")) {
+    if (!nargs_ok(b, 1, 1) || !want_num(b, 0)) return NULL;
+    return call(b, FN_ABS, b->args[0]->type);
+  }
+  if (IS("round")) {
+    if (!nargs_ok(b, 1, 2) || !want_num(b, 0)) return NULL;
+    if (b->nargs == 1) {
+      struct expr *a[2] = {b->args[0], coerce_int(b->ctx, TYPE_INT, 0)};
+      if (!a[1]) return b->rc = ERR_NOMEM, NULL;
+      struct expr *e = expr_func(b->ctx, FN_ROUND, round_type(a[0]->type, 0), a, 2);
+      if (!e) b->rc = ERR_NOMEM;
+      return e;
+    }
+    if (!want(b, 1, I)) return NULL;
+    if (b->args[1]->kind != EXPR_LIT) {
+      snprintf(b->msg, b->msgsz,
+               "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] Cannot resolve \"%s\" due to data type "
+               "mismatch: the input `scale` should be a foldable \"INT\" expression.",
+               b->call);
+      b->rc = ERR_SQL;
+      return NULL;
+    }
+    struct type rt = b->args[0]->type;
+    if (!b->args[1]->u.lit.is_null) rt = round_type(rt, b->args[1]->u.lit.i);
+    return call(b, FN_ROUND, rt);
+  }
+  if (IS("floor") || IS("ceil") || IS("ceiling")) {
+    if (!nargs_ok(b, 1, 1) || !want_num(b, 0)) return NULL;
+    struct type a = b->args[0]->type, r = T(TYPE_BIGINT);
+    if (a.id == TYPE_DECIMAL) {
+      r = a;
+      r.precision = (uint8_t)(a.precision - a.scale + 1);
+      if (r.precision > COERCE_MAX_PRECISION) r.precision = COERCE_MAX_PRECISION;
+      r.scale = 0;
+    }
+    return call(b, IS("floor") ? FN_FLOOR : FN_CEIL, r);
+  }
+  if (IS("sqrt") || IS("exp") || IS("ln") || IS("log10") || (IS("log") && b->nargs == 1)) {
+    if (!nargs_ok(b, 1, 1) || !want(b, 0, D)) return NULL;
+    return call(b, IS("sqrt") ? FN_SQRT : IS("exp") ? FN_EXP : IS("log10") ? FN_LOG10 : FN_LN, D);
+  }
+  if (IS("log")) { /* log(base, x) = ln(x) / ln(base) */
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, D) || !want(b, 1, D)) return NULL;
+    struct expr *l0 = expr_func(b->ctx, FN_LN, D, &b->args[1], 1);
+    struct expr *l1 = expr_func(b->ctx, FN_LN, D, &b->args[0], 1);
+    if (!l0 || !l1) return b->rc = ERR_NOMEM, NULL;
+    struct expr *a[2] = {l0, l1};
+    struct expr *e = expr_func(b->ctx, FN_DIV, D, a, 2);
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  if (IS("pow") || IS("power")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, D) || !want(b, 1, D)) return NULL;
+    return call(b, FN_POWER, D);
+  }
+  if (IS("mod")) {
+    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    int bad;
+    struct expr *e = coerce_arith(b->ctx, FN_MOD, b->args[0], b->args[1], &bad);
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  for (size_t i = 0; i < sizeof date_parts / sizeof date_parts[0]; i++)
+    if (IS(date_parts[i].name) && (IS("year") || IS("month") || IS("day") || IS("dayofmonth") ||
+                                   IS("quarter") || IS("dayofweek") || IS("hour") ||
+                                   IS("minute") || IS("second"))) {
+      if (!nargs_ok(b, 1, 1)) return NULL;
+      return date_part(b, date_parts[i].fn);
+    }
+  if (IS("extract") || IS("date_part") || IS("datepart")) {
+    if (!nargs_ok(b, 2, 2)) return NULL;
+    struct expr *f = b->args[0];
+    if (f->kind != EXPR_LIT || f->type.id != TYPE_STRING || f->u.lit.is_null) {
+      snprintf(b->msg, b->msgsz, "[NON_FOLDABLE_ARGUMENT] The function `%s` requires the parameter `field` to be a foldable expression of the type \"STRING\".", b->name);
+      b->rc = ERR_SQL;
+      return NULL;
+    }
+    for (size_t i = 0; i < sizeof date_parts / sizeof date_parts[0]; i++)
+      if (strlen(date_parts[i].name) == f->u.lit.len &&
+          !strncasecmp(date_parts[i].name, f->u.lit.s, f->u.lit.len)) {
+        b->args[0] = b->args[1];
+        b->nargs = 1;
+        return date_part(b, date_parts[i].fn);
+      }
+    snprintf(b->msg, b->msgsz, "[INVALID_EXTRACT_FIELD] Cannot extract %.*s from %s.",
+             (int)f->u.lit.len, f->u.lit.s, b->argt ? b->argt[1] : "?");
+    b->rc = ERR_SQL;
+    return NULL;
+  }
+  if (IS("date_add") || IS("date_sub") || IS("dateadd")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, I)) return NULL;
+    return call(b, IS("date_sub") ? FN_DATE_SUB : FN_DATE_ADD, DT);
+  }
+  if (IS("datediff")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, DT)) return NULL;
+    return call(b, FN_DATEDIFF, I);
+  }
+  if (IS("add_months")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, I)) return NULL;
+    return call(b, FN_ADD_MONTHS, DT);
+  }
+  if (IS("date_trunc")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, TS)) return NULL;
+    return call(b, FN_DATE_TRUNC, TS);
+  }
+  if (IS("date_format")) {
+    if (!nargs_ok(b, 2, 2) || !want(b, 0, TS) || !want(b, 1, S)) return NULL;
+    return call(b, FN_DATE_FORMAT, S);
+  }
+  if (IS("current_date") || IS("curdate")) {
+    if (!nargs_ok(b, 0, 0)) return NULL;
+    struct expr *e = call(b, FN_CURRENT_DATE, DT);
+    if (e) e->nullable = 0;
+    return e;
+  }
+  if (IS("current_timestamp") || IS("now")) {
+    if (!nargs_ok(b, 0, 0)) return NULL;
+    struct expr *e = call(b, FN_CURRENT_TIMESTAMP, TS);
+    if (e) e->nullable = 0;
+    return e;
+  }
+  if (IS("hash")) {
+    if (!nargs_ok(b, 1, 100000)) return NULL;
+    struct expr *e = call(b, FN_HASH, I);
+    if (e) e->nullable = 0;
+    return e;
+  }
+  if (IS("isnull") || IS("isnotnull")) {
+    if (!nargs_ok(b, 1, 1)) return NULL;
+    return call(b, IS("isnull") ? FN_IS_NULL : FN_IS_NOT_NULL, B);
+  }
+  if (IS("to_date") || IS("to_timestamp")) {
+    if (b->nargs == 2) {
+      snprintf(b->msg, b->msgsz,
+               "%s with a format argument is not supported by the local engine; use "
+               "CAST(x AS %s) for ISO dates.",
+               n, IS("to_date") ? "DATE" : "TIMESTAMP");
+      b->rc = ERR_UNSUPPORTED;
+      return NULL;
+    }
+    return cast_to(b, IS("to_date") ? DT : TS);
+  }
+  if (IS("int") || IS("integer")) return cast_to(b, I);
+  if (IS("bigint") || IS("long")) return cast_to(b, T(TYPE_BIGINT));
+  if (IS("double") || IS("float")) return cast_to(b, D);
+  if (IS("string")) return cast_to(b, S);
+  if (IS("boolean")) return cast_to(b, B);
+  if (IS("date")) return cast_to(b, DT);
+  if (IS("timestamp")) return cast_to(b, TS);
+  if (IS("decimal")) {
+    struct type dt = {TYPE_DECIMAL, 10, 0};
+    return cast_to(b, dt);
+  }
+#undef IS
+  b->rc = ERR_NOTFOUND;
+  return NULL;
+}
+
+int funcs_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int nargs,
+                 const char *call_text, const char *const *arg_text, struct expr **out,
+                 char *msg, size_t msgsz) {
+  char n[64];
+  size_t k = 0;
+  for (; name[k] && k < sizeof n - 1; k++)
+    n[k] = (name[k] >= 'A' && name[k] <= 'Z') ? (char)(name[k] + 32) : name[k];
+  n[k] = 0;
+  if (name[k]) return ERR_NOTFOUND;
+  struct expr *local[16];
+  struct expr **a = nargs <= 16 ? local : plan_alloc(ctx, sizeof *a * (size_t)nargs);
+  if (!a) return ERR_NOMEM;
+  if (nargs > 0) memcpy(a, args, sizeof *a * (size_t)nargs);
+  struct fb b = {ctx, n, a, nargs, call_text, arg_text, msg, msgsz, 0};
+  msg[0] = 0;
+  struct expr *e = build(&b, n);
+  if (b.rc) return b.rc;
+  if (!e) return ERR_NOMEM;
+  *out = e;
+  return 0;
+}

@@ -1,0 +1,13 @@
+# engine/eval.mk: the vectorized expression evaluator (engine/exec/eval*.c).
+noinst_LIBRARIES += engine/libengine_eval.a
+engine_libengine_eval_a_SOURCES = \
+	engine/exec/eval.c engine/exec/eval.h engine/exec/eval_kern.h \
+	engine/exec/eval_cast.c engine/exec/eval_cast.h \
+	engine/exec/eval_str.c engine/exec/eval_str.h \
+	engine/exec/eval_like.c engine/exec/eval_like.h \
+	engine/exec/eval_date.c engine/exec/eval_date.h
+
+check_PROGRAMS += tests/unit/test_eval
+TESTS += tests/unit/test_eval
+tests_unit_test_eval_SOURCES = tests/unit/test_eval.c tests/tap.h
+tests_unit_test_eval_LDADD = engine/libengine_eval.a $(ENGINE_BASE_LIBS)

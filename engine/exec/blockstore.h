@@ -1,0 +1,42 @@
+/* blockstore.h: the executor's storage memory -- columnar blocks of cached
+ * tables (CACHE TABLE), one block per scan split, kept for the life of the
+ * process (Spark's BlockManager, memory level only).
+ *
+ * A block is the list of batches a split decodes to, with *every* column of
+ * the table, so any later projection can be served from it. Blocks are
+ * immutable once stored: readers copy the fixed-width column data they hand
+ * to operators (operators may compact batches in place) and share the
+ * string bytes.
+ *
+ * Thread safety: all functions are safe to call concurrently. */
+#ifndef KINDLING_ENGINE_EXEC_BLOCKSTORE_H
+#define KINDLING_ENGINE_EXEC_BLOCKSTORE_H
+
+#include <stdint.h>
+
+#include "engine/vec/batch.h"
+
+struct block;
+
+/* The block named key, with a reference held (release with
+ * blockstore_release), or NULL when absent. */
+struct block *blockstore_get(const char *key);
+
+/* Store batches[0..n) (taken) as block key, unless another task stored it
+ * first (then they are freed). Returns the stored block with a reference
+ * held, or NULL when out of memory (batches freed). */
+struct block *blockstore_put(const char *key, struct batch **batches, int n);
+
+void blockstore_release(struct block *b);
+
+/* The block's batches (borrowed while a reference is held). */
+int blockstore_batches(const struct block *b, struct batch *const **out);
+
+/* Drop every block whose key starts with prefix (UNCACHE TABLE). Blocks in
+ * use are freed when their last reader releases them. */
+void blockstore_drop(const char *prefix);
+
+/* Bytes held by all blocks. */
+int64_t blockstore_bytes(void);
+
+#endif

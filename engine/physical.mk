@@ -1,0 +1,28 @@
+# engine/physical.mk: physical planning (stages, exchanges), the scan
+# operator, and the SQL engine driver built on them.
+noinst_LIBRARIES += engine/libengine_physical.a
+engine_libengine_physical_a_SOURCES = \
+	engine/physical/physical.c engine/physical/physical.h \
+	engine/exec/op_scan.c engine/exec/op_scan.h \
+	engine/exec/blockstore.c engine/exec/blockstore.h
+
+noinst_LIBRARIES += engine/libengine.a
+engine_libengine_a_SOURCES = engine/engine.c engine/engine.h \
+	engine/cli/sqlcli.c engine/cli/sqlcli.h \
+	engine/cli/driver.c engine/cli/driver.h
+
+# The whole engine, in link order.
+ENGINE_LIBS = engine/libengine.a engine/libengine_physical.a engine/libengine_cluster.a \
+	engine/libengine_ops.a engine/libengine_opt.a engine/libengine_analyze.a \
+	engine/libengine_eval.a $(ENGINE_BASE_LIBS)
+
+# SQL logic tests: tests/sql/*.test on task threads and on executor
+# processes (which exec the kindling binary, hence the dependency).
+check_PROGRAMS += tests/unit/test_sqllogic
+TESTS += tests/unit/test_sqllogic
+tests_unit_test_sqllogic_SOURCES = tests/unit/test_sqllogic.c tests/tap.h
+tests_unit_test_sqllogic_LDADD = $(ENGINE_LIBS)
+EXTRA_DIST += tests/sql/basics.test tests/sql/joins.test tests/sql/functions.test \
+	tests/sql/windows.test tests/sql/ddl.test tests/sql/sources.test tests/sql/errors.test \
+	tests/sql/data/emp.csv tests/sql/data/dept.csv tests/sql/data/bad.csv \
+	tests/sql/data/events.jsonl
