@@ -226,7 +226,7 @@ static const char *backend_name(struct exec_state *st, char *url, size_t n) {
     smconf_cred_fini(&cr);
     return "Livy";
   }
-  return "local engine (not part of this build yet: Spark cells need a Livy endpoint)";
+  return "local engine (Spark SQL on this machine: a driver and executor processes)";
 }
 
 static void kv_row(struct buf *text, struct buf *html, const char *k, const char *v) {
@@ -464,6 +464,14 @@ static json_t *backend_error(struct exec_request *er, struct err *e, json_t *tra
   return error_reply(er, ename, e->msg, traceback);
 }
 
+/* A one-row, one-column "plan" result: what EXPLAIN returns. */
+static int is_plan_text(const struct table *t) {
+  json_t *f = json_object_get(t->schema, "fields");
+  if (json_array_size(f) != 1 || json_array_size(t->rows) != 1) return 0;
+  const char *n = json_string_value(json_object_get(json_array_get(f, 0), "name"));
+  return n && strcmp(n, "plan") == 0;
+}
+
 static void sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) {
   const char *n = magic_opt(cell, "maxrows");
   const char *m = magic_opt(cell, "samplemethod");
@@ -493,7 +501,14 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
   if (var && *var)
     json_object_set_new(st->vars, var, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
                                                  t->rows, "total", (json_int_t)t->total));
-  if (!magic_opt(cell, "quiet") && json_array_size(json_object_get(t->schema, "fields"))) {
+  if (!magic_opt(cell, "quiet") && is_plan_text(t)) {
+    /* EXPLAIN: the plan reads best as plain text, not squeezed in a cell. */
+    json_t *row = json_array_get(t->rows, 0);
+    const char *plan = json_string_value(json_array_get(row, 0));
+    json_t *b = json_pack("{s:s}", "text/plain", plan ? plan : "");
+    sink_display(sk, b, NULL, 0);
+    json_decref(b);
+  } else if (!magic_opt(cell, "quiet") && json_array_size(json_object_get(t->schema, "fields"))) {
     json_t *b = render_table(t);
     sink_display(sk, b, NULL, 0);
     json_decref(b);

@@ -1,6 +1,9 @@
 /* render.c: result tables as text, HTML and dataresource (see render.h). */
 #include "kernel/render.h"
 
+#include "common/buf.h"
+#include "engine/vec/vector.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,14 @@ static char *cell_text(json_t *v) {
   if (json_is_string(v)) return strdup(json_string_value(v));
   if (json_is_true(v)) return strdup("true");
   if (json_is_false(v)) return strdup("false");
+  if (json_is_real(v)) {
+    /* Spark prints doubles as Java's Double.toString: the shortest digits
+     * that read back to the same value (0.1, not 0.10000000000000001). */
+    struct buf b;
+    buf_init(&b, 64);
+    if (vector_format_double(json_real_value(v), &b) == 0 && b.data) return buf_steal(&b);
+    buf_fini(&b);
+  }
   return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 

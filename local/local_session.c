@@ -16,6 +16,7 @@
 #include <uuid/uuid.h>
 #include <zmq.h>
 
+#include "common/buf.h"
 #include "common/progress.h"
 
 #define LOCAL_MAX_MSG ((int64_t)256 << 20)
@@ -362,6 +363,41 @@ static int run(struct local_session *ls, const char *sql, long long maxrows, dou
   return 0;
 }
 
+/* The traceback of a SQL error: the offending line with a caret under the
+ * column the engine pointed at, then the message. */
+static json_t *caret_traceback(const char *sql, const struct err *e) {
+  char head[1200];
+  snprintf(head, sizeof head, "%s: %s", e->ename[0] ? e->ename : "SparkException", e->msg);
+  json_t *tb = json_array();
+  if (e->line > 0 && e->column > 0) {
+    const char *l = sql;
+    for (int i = 1; i < e->line && l; i++) {
+      l = strchr(l, '\n');
+      if (l) l++;
+    }
+    if (l) {
+      size_t n = strcspn(l, "\n");
+      char *line = strndup(l, n);
+      /* Columns count code points: pad with one space per code point. */
+      struct buf caret;
+      buf_init(&caret, 4096);
+      int col = 1;
+      for (size_t i = 0; i < n && col < e->column; i++)
+        if (((unsigned char)l[i] & 0xC0) != 0x80) {
+          buf_putc(&caret, l[i] == '\t' ? '\t' : ' ');
+          col++;
+        }
+      buf_putc(&caret, '^');
+      json_array_append_new(tb, json_string(line ? line : ""));
+      json_array_append_new(tb, json_string(caret.data ? caret.data : "^"));
+      buf_fini(&caret);
+      free(line);
+    }
+  }
+  json_array_append_new(tb, json_string(head));
+  return tb;
+}
+
 static int l_sql(struct session *s, const char *query, const struct session_sql_opts *opts,
                  struct out *o, struct table **t, json_t **traceback, struct err *e) {
   struct local_session *ls = (struct local_session *)s;
@@ -372,6 +408,7 @@ static int l_sql(struct session *s, const char *query, const struct session_sql_
   int rc = run(ls, query, opts ? opts->maxrows : -1, sample, o, &results, e);
   if (rc) {
     json_decref(results);
+    if (rc == ERR_REMOTE) *traceback = caret_traceback(query, e);
     return rc;
   }
   size_t n = json_array_size(results);

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,22 @@ static struct engine *g_engine;
 static void on_usr1(int sig) {
   (void)sig;
   cancel_flag = 1;
+}
+
+/* SIGUSR1 only sets a flag; this thread turns it into engine_cancel, which
+ * is not async-signal-safe. */
+static volatile int watcher_stop;
+
+static void *cancel_watcher(void *arg) {
+  (void)arg;
+  while (!watcher_stop) {
+    if (cancel_flag && g_engine) {
+      cancel_flag = 0;
+      engine_cancel(g_engine);
+    }
+    usleep(20000);
+  }
+  return NULL;
 }
 
 static int send_json(void *sock, json_t *o) {
@@ -120,7 +137,6 @@ static void serve_sql(void *sock, json_t *req) {
   int n;
   struct err e;
   err_clear(&e);
-  cancel_flag = 0;
   int rc = engine_sql(g_engine, sql ? sql : "", sql ? strlen(sql) : 0, &cb, &rs, &n, &e);
   unsigned seed = 42;
   json_t *results = json_array();
@@ -186,6 +202,8 @@ int driver_main(int argc, char **argv) {
                               "evalue", e.msg));
     status = 1;
   } else {
+    pthread_t watcher;
+    int have_watcher = pthread_create(&watcher, NULL, cancel_watcher, NULL) == 0;
     send_json(sock, json_pack("{s:s, s:i}", "type", "ready", "pid", (int)getpid()));
     for (;;) {
       zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
@@ -221,6 +239,8 @@ int driver_main(int argc, char **argv) {
       }
       json_decref(req);
     }
+    watcher_stop = 1;
+    if (have_watcher) pthread_join(watcher, NULL);
   }
   engine_free(g_engine);
   zmq_close(sock);

@@ -99,6 +99,7 @@ int rowstore_append_ext(struct rowstore *s, const struct batch *b, int nbcols,
                         const struct vector *const *extra, int nextra, const uint32_t *sel,
                         uint32_t n) {
   if (!sel) n = b->nrows;
+  if (nbcols + nextra != s->ncols) return ERR_INVAL;
   int rc = 0;
   uint32_t done = 0;
   uint32_t idx[ROWSTORE_CHUNK];

@@ -1,0 +1,174 @@
+"""Local sessions: with no Livy endpoint, Spark cells run on the bundled
+engine (a driver process plus executor processes), driven here with the real
+jupyter_client."""
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import psutil
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.abspath(os.path.join(HERE, "..", "sql", "data"))
+
+EMP = ("CREATE OR REPLACE TEMPORARY VIEW emp (id INT, name STRING, dept INT, salary DOUBLE, "
+       "hired DATE) USING csv OPTIONS (path '%s/emp.csv', header 'true')" % DATA)
+
+
+def displays(msgs):
+    return [m["content"]["data"] for m in msgs if m["msg_type"] in ("display_data", "execute_result")]
+
+
+def engine_children(pid):
+    try:
+        return [p for p in psutil.Process(pid).children(recursive=True)
+                if "driver" in p.cmdline() or "executor" in p.cmdline()]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_sql_cell_gives_a_typed_table(kernel):
+    r, _ = kernel.execute("%%sql\n" + EMP, timeout=60)
+    assert r["content"]["status"] == "ok", r["content"]
+    r, msgs = kernel.execute("%%sql\nSELECT dept, count(*) AS n, sum(salary) AS total FROM emp "
+                             "WHERE dept IS NOT NULL GROUP BY dept ORDER BY dept")
+    assert r["content"]["status"] == "ok", r["content"]
+    d = displays(msgs)[-1]
+    assert set(d) >= {"text/plain", "text/html", "application/vnd.dataresource+json"}
+    text = d["text/plain"]
+    assert "11000.0" in text and "| 10 " in text.replace("|   ", "| ").replace("|  ", "| ")
+    rows = d["application/vnd.dataresource+json"]["data"]
+    assert [list(x.values()) for x in rows] == [[10, 2, 11000.0], [20, 2, 4000.0], [30, 1, 3500.0]]
+    assert "long" in d["text/html"] and "&lt;" not in text
+
+
+def test_maxrows_and_quiet_and_output_var(kernel):
+    kernel.execute("%%sql\n" + EMP)
+    r, msgs = kernel.execute("%%sql -n 2\nSELECT id FROM emp ORDER BY id")
+    text = displays(msgs)[-1]["text/plain"]
+    assert "2 of 6" in text.replace(",", "") or "of 6" in text, text
+    r, msgs = kernel.execute("%%sql -q -o ids\nSELECT id FROM emp")
+    assert r["content"]["status"] == "ok" and not displays(msgs)
+
+
+def test_sql_error_has_caret_and_stops(kernel):
+    kernel.execute("%%sql\n" + EMP)
+    r, msgs = kernel.execute("%%sql\nSELECT nmae\nFROM emp")
+    c = r["content"]
+    assert c["status"] == "error" and c["ename"] == "AnalysisException"
+    assert "Did you mean" in c["evalue"] and "`name`" in c["evalue"]
+    assert c["traceback"][0] == "SELECT nmae" and c["traceback"][1] == "       ^"
+    # the session survives the error
+    r, _ = kernel.execute("%%sql\nSELECT count(*) FROM emp")
+    assert r["content"]["status"] == "ok"
+
+
+def test_plain_python_cell_says_local_engine_runs_sql(kernel):
+    r, _ = kernel.execute("df = spark.range(3)")
+    assert r["content"]["status"] == "error"
+    assert "%%sql" in r["content"]["evalue"] and "Livy" in r["content"]["evalue"]
+
+
+def test_configure_reaches_the_engine_and_info_shows_it(kernel):
+    r, _ = kernel.execute('%%configure -f\n{"numExecutors": 3, "executorCores": 1, '
+                          '"executorMemory": "256m", "conf": {"spark.sql.shuffle.partitions": "5"}}')
+    assert r["content"]["status"] == "ok", r["content"]
+    r, msgs = kernel.execute("%%sql\nSET spark.sql.shuffle.partitions")
+    assert "5" in displays(msgs)[-1]["text/plain"]
+    r, msgs = kernel.execute("%%sql\nSELECT count(*) FROM range(10)")
+    assert r["content"]["status"] == "ok"
+    kernel.execute("%%sql\n" + EMP)
+    r, msgs = kernel.execute("%%sql\nSELECT dept, count(*) FROM emp GROUP BY dept")
+    assert r["content"]["status"] == "ok"
+    execs = [p for p in engine_children(kernel.km.provisioner.process.pid)
+             if "executor" in p.cmdline()]
+    assert len(execs) == 3, [p.cmdline() for p in execs]
+    r, msgs = kernel.execute("%%info")
+    text = "".join(d.get("text/plain", "") for d in displays(msgs)) + "".join(
+        m["content"].get("text", "") for m in msgs if m["msg_type"] == "stream")
+    assert "local" in text and "spark.executor.instances" in text
+
+
+def test_explain_shows_stages_as_text(kernel):
+    kernel.execute("%%sql\n" + EMP)
+    r, msgs = kernel.execute("%%sql\nEXPLAIN SELECT dept, count(*) FROM emp GROUP BY dept")
+    text = displays(msgs)[-1]["text/plain"]
+    assert "Stage" in text and "Exchange hashpartitioning" in text
+
+
+def test_sql_kernel_runs_statements(make_kernel):
+    k = make_kernel("kindling-sql")
+    r, msgs = k.execute(EMP + ";\nSELECT max(salary) AS top FROM emp")
+    assert r["content"]["status"] == "ok", r["content"]
+    assert "6000.0" in displays(msgs)[-1]["text/plain"]
+
+
+def test_local_magic_runs_sql_on_the_local_engine(kernel):
+    r, msgs = kernel.execute("%%local\nSELECT 40 + 2 AS answer")
+    assert r["content"]["status"] == "ok", r["content"]
+    assert "42" in displays(msgs)[-1]["text/plain"]
+
+
+def test_interrupt_cancels_the_job_and_session_stays_usable(kernel):
+    kernel.execute("%%sql\nSELECT 1")
+    long_query = ("%%sql\nSELECT count(*) FROM range(0, 3000) a CROSS JOIN range(0, 3000) b "
+                  "CROSS JOIN range(0, 3000) c WHERE a.id + b.id + c.id = -1")
+    msg_id = kernel.kc.execute(long_query)
+    time.sleep(1.5)
+    t0 = time.time()
+    kernel.km.interrupt_kernel()
+    reply = kernel.kc.get_shell_msg(timeout=30)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert time.time() - t0 < 5
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] in ("Interrupted", "KeyboardInterrupt"), reply["content"]
+    kernel.drain(0.5)
+    r, msgs = kernel.execute("%%sql\nSELECT 2 AS two")
+    assert r["content"]["status"] == "ok", r["content"]
+
+
+def test_kernel_sigkill_leaves_no_engine_process(make_kernel):
+    k = make_kernel()
+    k.execute("%%sql\n" + EMP)
+    r, _ = k.execute("%%sql\nSELECT dept, count(*) FROM emp GROUP BY dept")
+    assert r["content"]["status"] == "ok"
+    pid = k.km.provisioner.process.pid
+    kids = engine_children(pid)
+    assert kids, "expected a driver and executors"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                                         for p in kids):
+        time.sleep(0.1)
+    alive = [p.pid for p in kids if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, alive
+
+
+def test_shutdown_stops_driver_and_executors(make_kernel):
+    k = make_kernel()
+    r, _ = k.execute("%%sql\n" + EMP)
+    r, _ = k.execute("%%sql\nSELECT dept, count(*) FROM emp GROUP BY dept")
+    kids = engine_children(k.km.provisioner.process.pid)
+    assert kids
+    k.stop()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                                         for p in kids):
+        time.sleep(0.1)
+    assert not [p for p in kids if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_two_kernels_do_not_share_scratch(make_kernel):
+    a, b = make_kernel(), make_kernel()
+    for k in (a, b):
+        r, _ = k.execute("%%sql\nSELECT count(*) FROM range(100)")
+        assert r["content"]["status"] == "ok"
+    dirs = set()
+    for k in (a, b):
+        for p in engine_children(k.km.provisioner.process.pid):
+            cl = p.cmdline()
+            if "--connect" in cl:
+                dirs.add(os.path.dirname(cl[cl.index("--connect") + 1].replace("ipc://", "")))
+    assert len(dirs) == 2, dirs
