@@ -472,6 +472,23 @@ static int is_plan_text(const struct table *t) {
   return n && strcmp(n, "plan") == 0;
 }
 
+/* Display a result: EXPLAIN's plan as plain text (it reads best unsqueezed),
+ * other results as a table; statements without columns show nothing. */
+static void show_table(struct sink *sk, const struct table *t, int quiet) {
+  if (quiet) return;
+  json_t *b = NULL;
+  if (is_plan_text(t)) {
+    const char *plan = json_string_value(json_array_get(json_array_get(t->rows, 0), 0));
+    b = json_pack("{s:s}", "text/plain", plan ? plan : "");
+  } else if (json_array_size(json_object_get(t->schema, "fields"))) {
+    b = render_table(t);
+  }
+  if (b) {
+    sink_display(sk, b, NULL, 0);
+    json_decref(b);
+  }
+}
+
 static void sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) {
   const char *n = magic_opt(cell, "maxrows");
   const char *m = magic_opt(cell, "samplemethod");
@@ -501,18 +518,7 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
   if (var && *var)
     json_object_set_new(st->vars, var, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
                                                  t->rows, "total", (json_int_t)t->total));
-  if (!magic_opt(cell, "quiet") && is_plan_text(t)) {
-    /* EXPLAIN: the plan reads best as plain text, not squeezed in a cell. */
-    json_t *row = json_array_get(t->rows, 0);
-    const char *plan = json_string_value(json_array_get(row, 0));
-    json_t *b = json_pack("{s:s}", "text/plain", plan ? plan : "");
-    sink_display(sk, b, NULL, 0);
-    json_decref(b);
-  } else if (!magic_opt(cell, "quiet") && json_array_size(json_object_get(t->schema, "fields"))) {
-    json_t *b = render_table(t);
-    sink_display(sk, b, NULL, 0);
-    json_decref(b);
-  }
+  show_table(sk, t, magic_opt(cell, "quiet") != NULL);
   table_free(t);
   return ok_reply();
 }
@@ -632,11 +638,7 @@ static json_t *do_local(struct exec_state *st, struct exec_request *er, struct s
     json_decref(tb);
     return r;
   }
-  if (t->schema && json_array_size(json_object_get(t->schema, "fields"))) {
-    json_t *b = render_table(t);
-    sink_display(sk, b, NULL, 0);
-    json_decref(b);
-  }
+  show_table(sk, t, 0);
   table_free(t);
   return ok_reply();
 }

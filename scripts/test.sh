@@ -37,6 +37,7 @@ valgrind_unit() {
   local rc=0
   for t in build-test/tests/unit/test_*; do
     [ -x "$t" ] || continue
+    top_srcdir="$top" top_builddir="$top/build-test" \
     valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
       "$t" >/dev/null || { echo "valgrind: $t"; rc=1; }
   done

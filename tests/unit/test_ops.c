@@ -346,6 +346,30 @@ static void test_basic(void) {
     op_close(op);
     rows_free(&x);
   }
+  /* Project a computed column: id * 10, next to a column reference. */
+  struct expr *pc[] = {fn2(FN_MUL, T_INT, col(0, T_INT), lit_int(10, T_INT)), col(1, T_STR)};
+  op = op_project(&task, src(t3, 3, bs, 3), pc, 2, &e);
+  TAP_OK(op != NULL, "project with an evaluated expression");
+  if (op) {
+    drain(op, &x, &e);
+    const char *wc[] = {"10|a", "20|b", "30|NULL", "40|d", "50|e"};
+    TAP_OK(rows_eq(&x, wc, 5, 0), "project id * 10");
+    op_close(op);
+    rows_free(&x);
+  }
+  /* Group by a computed key: id % 2. */
+  struct expr *gk[] = {fn2(FN_MOD, T_INT, col(0, T_INT), lit_int(2, T_INT))};
+  struct plan_agg_call gc[1];
+  memset(gc, 0, sizeof gc);
+  gc[0].fn = AGG_SUM;
+  gc[0].arg = col(0, T_INT);
+  gc[0].type = T_BIG;
+  op = op_hash_agg(&task, src(t3, 3, bs, 3), AGG_COMPLETE, gk, 1, gc, 1, &e);
+  drain(op, &x, &e);
+  const char *wk[] = {"0|6", "1|9"};
+  TAP_OK(rows_eq(&x, wk, 2, 1), "group by a computed key");
+  op_close(op);
+  rows_free(&x);
   atomic_store(&cancel_flag, 1);
   op = src(t3, 3, bs, 3);
   struct batch *b;
