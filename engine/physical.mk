@@ -26,3 +26,8 @@ EXTRA_DIST += tests/sql/basics.test tests/sql/joins.test tests/sql/functions.tes
 	tests/sql/windows.test tests/sql/ddl.test tests/sql/sources.test tests/sql/errors.test \
 	tests/sql/data/emp.csv tests/sql/data/dept.csv tests/sql/data/bad.csv \
 	tests/sql/data/events.jsonl
+
+check_PROGRAMS += tests/unit/test_engine_faults
+TESTS += tests/unit/test_engine_faults
+tests_unit_test_engine_faults_SOURCES = tests/unit/test_engine_faults.c tests/tap.h
+tests_unit_test_engine_faults_LDADD = $(ENGINE_LIBS)
