@@ -530,8 +530,11 @@ static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct 
   if (er->silent || !er->store_history) {
     pthread_mutex_lock(&st->lock);
     int live = st->session && st->session->started;
+    /* The local engine cannot run Python or Scala: a probe would only fail. */
+    int local = live && strcmp(st->session->ops->backend, "local") == 0 &&
+                st->k->lang != KERNEL_LANG_SQL && magic_cell_id(cell) != MAGIC_SQL;
     pthread_mutex_unlock(&st->lock);
-    if (!live) return ok_reply();
+    if (!live || local) return ok_reply();
   }
   const char *b = cell->body;
   while (*b && isspace((unsigned char)*b)) b++;

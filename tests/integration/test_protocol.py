@@ -358,8 +358,9 @@ def test_restart_resets_count_and_session(kernel):
 
 
 def test_input_not_requested_without_stdin_and_spark_cells_fail_clearly(kernel):
-    # With no endpoint and no local engine in this build, a Spark cell is an
-    # error naming how to configure one; silent probes never reach a backend.
+    # With no endpoint, a Python cell goes to the local engine, which runs SQL
+    # only: the error says how to use %%sql or a Livy endpoint. Silent probes
+    # never fail.
     r, _ = kernel.execute("spark.range(1).count()")
     assert r["content"]["status"] == "error"
     assert "KINDLING_LIVY_URL" in r["content"]["evalue"]

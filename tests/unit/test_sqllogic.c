@@ -1,4 +1,4 @@
-/* test_sqllogic.c: runs the SQL logic test files (tests/sql/*.test) on the
+/* test_sqllogic.c: runs the SQL logic test files (tests/sql/NAME.test) on the
  * local engine and reports one TAP line per record.
  *
  * File format (blank lines separate records; '#' lines are comments):
@@ -196,7 +196,7 @@ int main(int argc, char **argv) {
     snprintf(data, sizeof data, "%s", abs);
     free(abs);
   }
-  /* Without file arguments: every tests/sql/*.test, once with task threads
+  /* Without file arguments: every tests/sql/NAME.test, once with task threads
    * in this process and once with executor processes. */
   glob_t g;
   memset(&g, 0, sizeof g);
