@@ -15,16 +15,16 @@
 #define MAX_SCRIPT ((size_t)64 << 20)
 
 const char *sqlcli_usage(void) {
-  return "  kindling sql [-e SQL | -f FILE] [-i INIT_FILE] [OPTIONS]\n"
-         "      Run Spark SQL on the local engine (reads stdin without -e/-f) and print\n"
-         "      each result as a table.\n"
-         "  kindling submit [OPTIONS] FILE.sql\n"
-         "      Run a SQL script, as spark-submit does.\n"
-         "    OPTIONS: --master local[N]|local[*]|local-cluster[E,C,MB]\n"
-         "             --num-executors N  --executor-cores C  --executor-memory SIZE\n"
-         "             --conf KEY=VALUE (repeatable)  --format table|csv|json|tsv\n"
-         "             --progress | --no-progress  (stage progress bar on stderr)\n"
-         "             --silent (no timing lines on stderr)\n";
+  return "  sql [-e SQL | -f FILE] [-i INIT_FILE] [OPTIONS]\n"
+         "                      run Spark SQL on the local engine (stdin without -e/-f)\n"
+         "                      and print each result as a table\n"
+         "  submit [OPTIONS] FILE.sql\n"
+         "                      run a SQL script, as spark-submit does\n"
+         "      OPTIONS: --master local[N]|local[*]|local-cluster[E,C,MB]\n"
+         "               --num-executors N  --executor-cores C  --executor-memory SIZE\n"
+         "               --conf KEY=VALUE (repeatable)  --format table|csv|json|tsv\n"
+         "               --progress | --no-progress (stage progress bar on stderr)\n"
+         "               --silent (no timing lines on stderr)\n";
 }
 
 struct progress_state {
@@ -114,12 +114,12 @@ static int run_script(struct engine *en, const char *name, const char *sql, size
   (void)t0;
   if (rc) {
     buf_reset(&out);
-    fprintf(stderr, "Error in %s: %s%s", name, e.ename[0] ? e.ename : "Error",
-            e.ename[0] ? ": " : "");
+    /* The rendering names the error class itself, with the caret. */
     if (e.line > 0 && sql_error_render(sql, &e, &out) == 0 && out.len)
-      fprintf(stderr, "%s\n", out.data);
+      fprintf(stderr, "Error in %s: %s\n", name, out.data);
     else
-      fprintf(stderr, "%s\n", e.msg);
+      fprintf(stderr, "Error in %s: %s%s%s\n", name, e.ename[0] ? e.ename : "", e.ename[0] ? ": " : "",
+              e.msg);
   }
   buf_fini(&out);
   return rc ? 1 : 0;
