@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "engine/analyze/analyzer.h"
 #include "engine/catalog/catalog.h"
 #include "engine/cluster/cluster.h"
@@ -1296,13 +1297,11 @@ static int run_query(struct stmt_ctx *sc, const char *write_dir, const char *wri
   return rc;
 }
 
-static int rm_tree(const char *path);
-
 /* Commit a written directory: staging -> final, with _SUCCESS. */
 static int commit_dir(const char *staging, const char *final, struct err *e) {
   char tmp[4400];
   snprintf(tmp, sizeof tmp, "%s/_temporary", staging);
-  rm_tree(tmp);
+  fs_rmtree(tmp);
   snprintf(tmp, sizeof tmp, "%s/_SUCCESS", staging);
   FILE *f = fopen(tmp, "w");
   if (!f) return err_set(e, ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
@@ -1314,29 +1313,8 @@ static int commit_dir(const char *staging, const char *final, struct err *e) {
     if (had) rename(old, final);
     return err_set(e, ERR_IO, "cannot move the output into %s: %s", final, strerror(errno));
   }
-  if (had) rm_tree(old);
+  if (had) fs_rmtree(old);
   return 0;
-}
-
-#include <dirent.h>
-static int rm_tree(const char *path) {
-  struct stat st;
-  if (lstat(path, &st)) return 0;
-  if (S_ISDIR(st.st_mode)) {
-    DIR *d = opendir(path);
-    if (d) {
-      struct dirent *de;
-      while ((de = readdir(d))) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        char sub[4200];
-        snprintf(sub, sizeof sub, "%s/%s", path, de->d_name);
-        rm_tree(sub);
-      }
-      closedir(d);
-    }
-    return rmdir(path);
-  }
-  return unlink(path);
 }
 
 static int write_query(struct stmt_ctx *sc, const char *path, const char *format,
@@ -1348,7 +1326,7 @@ static int write_query(struct stmt_ctx *sc, const char *path, const char *format
                    format);
   char staging[4200];
   snprintf(staging, sizeof staging, "%s.staging-%d", path, (int)getpid());
-  rm_tree(staging);
+  fs_rmtree(staging);
   /* Parent directories as Hadoop's output committer creates them. */
   char parent[4200];
   snprintf(parent, sizeof parent, "%s", staging);
@@ -1364,7 +1342,7 @@ static int write_query(struct stmt_ctx *sc, const char *path, const char *format
   snprintf(lower, sizeof lower, "%s", strcasecmp(format, "json") ? "csv" : "json");
   int rc = run_query(sc, staging, lower, opts, nopts, schema_out);
   if (!rc) rc = commit_dir(staging, path, sc->e);
-  if (rc) rm_tree(staging);
+  if (rc) fs_rmtree(staging);
   return rc;
 }
 

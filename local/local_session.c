@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "common/buf.h"
+#include "common/fs.h"
 #include "common/progress.h"
 
 #define LOCAL_MAX_MSG ((int64_t)256 << 20)
@@ -499,14 +500,6 @@ static int l_logs(struct session *s, struct buf *out, struct err *e) {
   return rc;
 }
 
-static void rm_dir(const char *dir) {
-  if (!dir[0]) return;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) {
-  }
-}
-
 static int l_stop(struct session *s, struct err *e) {
   struct local_session *ls = (struct local_session *)s;
   (void)e;
@@ -514,7 +507,7 @@ static int l_stop(struct session *s, struct err *e) {
   if (ls->sock) zmq_close(ls->sock);
   if (ls->zctx) zmq_ctx_term(ls->zctx);
   ls->sock = ls->zctx = NULL;
-  rm_dir(ls->dir);
+  fs_rmtree(ls->dir);
   ls->dir[0] = 0;
   s->started = 0;
   return 0;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "engine/cluster/executor.h"
+#include "common/fs.h"
 #include "engine/cluster/proto.h"
 #include "engine/exec/batchio.h"
 
@@ -1307,7 +1308,7 @@ int cluster_run_job(struct cluster *c, const struct cluster_job *job,
   c->job = NULL;
   pthread_mutex_unlock(&c->mu);
   c->next_tid = j->tid_base + j->natt;
-  proto_rmtree(j->dir);
+  fs_rmtree(j->dir);
   job_free(j);
   if (!is_local(c)) {
     pthread_mutex_unlock(&c->sock_mu);
@@ -1539,7 +1540,7 @@ void cluster_stop(struct cluster *c) {
   }
   if (c->router) zmq_close(c->router);
   if (c->zctx) zmq_ctx_term(c->zctx);
-  if (c->scratch[0]) proto_rmtree(c->scratch);
+  if (c->scratch[0]) fs_rmtree(c->scratch);
   for (int i = 0; c->slots && i < c->nslots; i++) free(c->slots[i].inflight);
   free(c->slots);
   for (int i = 0; i < c->nblocks; i++) free(c->blocks[i].name);

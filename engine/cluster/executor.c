@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fs.h"
 #include "engine/cluster/proto.h"
 #include "engine/exec/batchio.h"
 
@@ -87,7 +88,7 @@ void executor_run_task(struct executor_task *x, cluster_task_fn fn, void *arg,
   if (x->rc && !x->err.code) err_set(&x->err, x->rc, "task failed: %s", err_str(x->rc));
   if (!x->rc && atomic_load(&x->cancel)) x->rc = err_set(&x->err, ERR_CANCELLED, "task cancelled");
   mem_task_end(mem);
-  proto_rmtree(spill);
+  fs_rmtree(spill);
 }
 
 /* ---- executor processes ---- */
@@ -554,7 +555,7 @@ int executor_main(int argc, char **argv, cluster_task_fn fn, void *fn_arg) {
   zmq_close(xp->dealer);
   zmq_close(xp->pull);
   zmq_ctx_term(xp->zctx);
-  proto_rmtree(xp->spill_root);
+  fs_rmtree(xp->spill_root);
   free(ws);
   free(th);
   free(xp->running);

@@ -125,21 +125,6 @@ int64_t proto_now_us(void) {
 
 int64_t proto_now_ms(void) { return proto_now_us() / 1000; }
 
-static int rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
-  (void)st;
-  (void)ftw;
-  int rc = type == FTW_DP ? rmdir(path) : unlink(path);
-  if (rc != 0 && errno != ENOENT) return 0; /* keep going; reported by the final check */
-  return 0;
-}
-
-int proto_rmtree(const char *path) {
-  if (!path || !*path) return 0;
-  if (access(path, F_OK) != 0) return 0;
-  nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  return access(path, F_OK) == 0 ? -1 : 0;
-}
-
 void proto_socket_defaults(void *sock) {
   int linger = 0;
   int64_t maxmsg = (int64_t)PROTO_MAX_PAYLOAD;

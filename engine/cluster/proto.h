@@ -67,10 +67,6 @@ const char *proto_str(const struct proto_msg *m, const char *key, const char *df
 int64_t proto_now_ms(void);
 int64_t proto_now_us(void);
 
-/* Remove path and everything under it (no symlink following). Returns 0 or
- * -1 when something could not be removed. Missing path is success. */
-int proto_rmtree(const char *path);
-
 /* Set the options every runtime socket gets: no linger, receive size cap. */
 void proto_socket_defaults(void *sock);
 

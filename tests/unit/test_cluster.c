@@ -25,6 +25,7 @@
 
 #include "engine/cluster/cluster.h"
 #include "engine/cluster/shuffle.h"
+#include "common/fs.h"
 #include "tests/tap.h"
 
 /* Job description: "rows map_sleep_ms reduce_sleep_ms fail_mode". */
@@ -543,9 +544,7 @@ static void test_driver_death(void) {
   TAP_OK(r == sizeof msg && pids[0] > 0 && pids[1] > 0 && gone == 2,
          "driver killed: its executors exit too");
   if (strncmp(msg.scratch, "/tmp/kindling-", 14) == 0) {
-    char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", msg.scratch);
-    if (system(cmd) != 0) printf("# could not remove %s\n", msg.scratch);
+    if (fs_rmtree(msg.scratch) != 0) printf("# could not remove %s\n", msg.scratch);
   }
 }
 

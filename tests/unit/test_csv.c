@@ -10,6 +10,7 @@
 
 #include "engine/source/csv.h"
 #include "engine/source/path.h"
+#include "common/fs.h"
 #include "tests/tap.h"
 
 static char tmpdir[256];
@@ -428,8 +429,6 @@ int main(void) {
   test_bench();
   buf_fini(&res);
   buf_fini(&sch);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) printf("# could not remove %s\n", tmpdir);
+  if (fs_rmtree(tmpdir) != 0) printf("# could not remove %s\n", tmpdir);
   return tap_done();
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fs.h"
 #include "engine/engine.h"
 #include "tests/tap.h"
 
@@ -107,9 +108,6 @@ int main(void) {
   free(base);
   free(killed);
   free(spilled);
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd)) {
-  }
+  fs_rmtree(dir);
   return tap_done();
 }

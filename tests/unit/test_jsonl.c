@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "engine/source/jsonl.h"
+#include "common/fs.h"
 #include "tests/tap.h"
 
 static char tmpdir[256];
@@ -213,8 +214,6 @@ int main(void) {
   test_bench();
   buf_fini(&res);
   buf_fini(&sch);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  if (system(cmd) != 0) printf("# could not remove %s\n", tmpdir);
+  if (fs_rmtree(tmpdir) != 0) printf("# could not remove %s\n", tmpdir);
   return tap_done();
 }

@@ -16,6 +16,7 @@
 
 #include "engine/cluster/shuffle.h"
 #include "engine/exec/batchio.h"
+#include "common/fs.h"
 #include "tests/tap.h"
 
 static char dir[256];
@@ -392,8 +393,6 @@ int main(void) {
   test_copartition();
   test_spill();
   test_corrupt();
-  char cmd[300];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) printf("# cleanup failed\n");
+  if (fs_rmtree(dir) != 0) printf("# cleanup failed\n");
   return tap_done();
 }

@@ -11,6 +11,7 @@
 
 #include "magics/magic.h"
 #include "magics/smconf.h"
+#include "common/fs.h"
 #include "tests/tap.h"
 
 static char root[256];
@@ -38,9 +39,7 @@ static void mkdir_rel(const char *rel) {
 }
 
 static void rm_rf(const char *dir) {
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system(cmd) != 0) fprintf(stderr, "# could not remove %s\n", dir);
+  if (fs_rmtree(dir) != 0) fprintf(stderr, "# could not remove %s\n", dir);
 }
 
 /* Environment for one case: NULL unsets. Paths are relative to root. */

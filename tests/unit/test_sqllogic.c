@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/fs.h"
 #include "engine/engine.h"
 #include "tests/tap.h"
 
@@ -226,9 +227,6 @@ int main(int argc, char **argv) {
     }
   }
   globfree(&g);
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-  if (system(cmd)) {
-  }
+  fs_rmtree(tmp);
   return tap_done();
 }
