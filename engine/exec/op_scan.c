@@ -29,6 +29,10 @@ struct scan_op {
   struct jsonl_reader *json;
 };
 
+static int reader_next(struct scan_op *s, struct batch **out, struct err *err) {
+  return s->is_csv ? csv_reader_next(s->csv, out, err) : jsonl_reader_next(s->json, out, err);
+}
+
 /* Copy the projected columns of a stored batch: fixed-width data is copied
  * (consumers may compact it in place), string bytes stay in the block. */
 static int project_block(struct scan_op *s, const struct batch *src, struct batch **out) {
@@ -63,7 +67,7 @@ static int scan_next(struct op *op, struct batch **out, struct err *err) {
   if (s->filling) {
     /* Read the whole split with every column, store it, then serve it. */
     for (;;) {
-      int rc = s->is_csv ? csv_reader_next(s->csv, out, err) : jsonl_reader_next(s->json, out, err);
+      int rc = reader_next(s, out, err);
       if (rc < 0) return rc;
       if (rc == 0) break;
       if (op->task->cancel && atomic_load(op->task->cancel))
@@ -100,7 +104,7 @@ static int scan_next(struct op *op, struct batch **out, struct err *err) {
   for (;;) {
     if (op->task->cancel && atomic_load(op->task->cancel))
       return err_set(err, ERR_CANCELLED, "cancelled");
-    int rc = s->is_csv ? csv_reader_next(s->csv, out, err) : jsonl_reader_next(s->json, out, err);
+    int rc = reader_next(s, out, err);
     if (rc <= 0) return rc;
     if ((*out)->nrows == 0) continue;
     op->task->rows_in += (*out)->nrows;
@@ -127,6 +131,25 @@ static void scan_close(struct op *op) {
 }
 
 static const struct op_vt scan_vt = {scan_next, scan_close};
+
+/* Parse the source's options and open the format's reader over the split,
+ * producing file-schema columns cols[0..n). */
+static int open_reader(struct scan_op *s, const struct plan_source *src, int file, int64_t start,
+                       int64_t end, const int *cols, int n, struct err *err) {
+  int rc;
+  if (s->is_csv) {
+    rc = csv_options_parse(&s->copt, src->opts, src->nopts, err);
+    if (!rc)
+      rc = csv_reader_open(&s->csv, src->paths[file], start, end, src->schema, cols, n, &s->copt,
+                           err);
+  } else {
+    rc = jsonl_options_parse(&s->jopt, src->opts, src->nopts, err);
+    if (!rc)
+      rc = jsonl_reader_open(&s->json, src->paths[file], start, end, src->schema, cols, n,
+                             &s->jopt, err);
+  }
+  return rc;
+}
 
 struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, int64_t start,
                    int64_t end, const int *proj, int nproj, struct err *err) {
@@ -167,17 +190,7 @@ struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, 
       return NULL;
     }
     for (int i = 0; i < ncols; i++) all[i] = i;
-    if (s->is_csv) {
-      rc = csv_options_parse(&s->copt, src->opts, src->nopts, err);
-      if (!rc)
-        rc = csv_reader_open(&s->csv, src->paths[file], start, end, src->schema, all, ncols,
-                             &s->copt, err);
-    } else {
-      rc = jsonl_options_parse(&s->jopt, src->opts, src->nopts, err);
-      if (!rc)
-        rc = jsonl_reader_open(&s->json, src->paths[file], start, end, src->schema, all, ncols,
-                               &s->jopt, err);
-    }
+    rc = open_reader(s, src, file, start, end, all, ncols, err);
     free(all);
     if (rc) {
       scan_close(&s->base);
@@ -186,17 +199,7 @@ struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, 
     s->filling = 1;
     return &s->base;
   }
-  if (s->is_csv) {
-    rc = csv_options_parse(&s->copt, src->opts, src->nopts, err);
-    if (!rc)
-      rc = csv_reader_open(&s->csv, src->paths[file], start, end, src->schema, proj, nproj,
-                           &s->copt, err);
-  } else {
-    rc = jsonl_options_parse(&s->jopt, src->opts, src->nopts, err);
-    if (!rc)
-      rc = jsonl_reader_open(&s->json, src->paths[file], start, end, src->schema, proj, nproj,
-                             &s->jopt, err);
-  }
+  rc = open_reader(s, src, file, start, end, proj, nproj, err);
   if (rc) {
     scan_close(&s->base);
     return NULL;
