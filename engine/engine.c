@@ -319,12 +319,13 @@ struct scalars {
   int next;           /* index of the next subquery met */
   int target;         /* executor: stop at this subquery and plan it instead */
   struct plan *target_plan;
+  int keep;           /* EXPLAIN: leave every subquery in the plan */
 };
 
 static int subst_plan(struct plan_ctx *ctx, struct plan *p, struct scalars *s, struct err *e);
 
 static int subst_expr(struct plan_ctx *ctx, struct expr *x, struct scalars *s, struct err *e) {
-  if (!x || s->target_plan) return 0;
+  if (!x || s->target_plan || s->keep) return 0;
   int rc = 0;
   switch (x->kind) {
   case EXPR_SUBQUERY: {
@@ -1401,7 +1402,7 @@ static int stmt_explain(struct stmt_ctx *sc, const struct ast_stmt *st) {
   struct scalars s;
   memset(&s, 0, sizeof s);
   s.target = -1;
-  s.target_plan = (struct plan *)1; /* stops substitution */
+  s.keep = 1;
   struct planned *p = NULL;
   /* Re-parse only the inner statement's text. */
   const char *it = sc->text + (inner->pos.offset - st->pos.offset);
@@ -1513,7 +1514,6 @@ static int run_stmt(struct stmt_ctx *sc, const struct ast_stmt *st) {
     return analyzer_exec_catalog(sc->en->cat, st, sc->text - st->pos.offset, sc->e);
   case AST_S_INSERT_DIR: {
     const char *path = st->u.insert_dir.path;
-    if (!path) path = readopt_get((const struct readopt_kv *)NULL, 0, "path");
     for (int i = 0; !path && i < st->u.insert_dir.noptions; i++)
       if (!strcasecmp(st->u.insert_dir.options[i].key, "path")) path = st->u.insert_dir.options[i].value;
     if (!path) return err_set(sc->e, ERR_SQL, "INSERT OVERWRITE DIRECTORY needs a path");

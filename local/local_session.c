@@ -106,28 +106,29 @@ static int recv_json(struct local_session *ls, int timeout_ms, json_t **out, str
   return *out ? 1 : 0;
 }
 
+/* Reap the driver if it exits within `seconds`; 1 when it did. */
+static int reaped_within(struct local_session *ls, double seconds) {
+  double t0 = now_s();
+  int st;
+  do {
+    if (waitpid(ls->pid, &st, WNOHANG) == ls->pid) {
+      ls->pid = -1;
+      return 1;
+    }
+    usleep(10000);
+  } while (now_s() - t0 < seconds);
+  return 0;
+}
+
+/* Ask the driver to stop, then insist: SIGTERM after 2 s, SIGKILL after 3 s. */
 static void kill_driver(struct local_session *ls) {
   if (ls->pid <= 0) return;
   if (ls->sock) send_json(ls, json_pack("{s:s}", "op", "stop"));
-  double t0 = now_s();
-  int st;
-  while (now_s() - t0 < 2.0) {
-    if (waitpid(ls->pid, &st, WNOHANG) == ls->pid) {
-      ls->pid = -1;
-      return;
-    }
-    usleep(10000);
-  }
+  if (reaped_within(ls, 2.0)) return;
   kill(ls->pid, SIGTERM);
-  t0 = now_s();
-  while (now_s() - t0 < 1.0) {
-    if (waitpid(ls->pid, &st, WNOHANG) == ls->pid) {
-      ls->pid = -1;
-      return;
-    }
-    usleep(10000);
-  }
+  if (reaped_within(ls, 1.0)) return;
   kill(ls->pid, SIGKILL);
+  int st;
   waitpid(ls->pid, &st, 0);
   ls->pid = -1;
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -79,12 +78,6 @@ static char *read_file(const char *path, size_t *len) {
   return buf_steal(&b);
 }
 
-static double now_s(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 /* Run a script; returns 0 or 1. */
 static int run_script(struct engine *en, const char *name, const char *sql, size_t len,
                       const char *format, int print, struct progress_state *ps, int silent) {
@@ -93,7 +86,6 @@ static int run_script(struct engine *en, const char *name, const char *sql, size
   int n;
   struct err e;
   err_clear(&e);
-  double t0 = now_s();
   int rc = engine_sql(en, sql, len, &cb, &rs, &n, &e);
   clear_progress(ps);
   struct buf out;
@@ -111,7 +103,6 @@ static int run_script(struct engine *en, const char *name, const char *sql, size
     engine_result_free(rs[i]);
   }
   free(rs);
-  (void)t0;
   if (rc) {
     buf_reset(&out);
     /* The rendering names the error class itself, with the caret. */
