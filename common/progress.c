@@ -38,3 +38,11 @@ json_t *progress_bundle(const struct progress *p) {
   buf_fini(&h);
   return b;
 }
+
+void progress_show(struct out *o, char did[48], const struct progress *p) {
+  json_t *b = progress_bundle(p);
+  int update = did[0] != 0;
+  if (!update) session_display_id(did);
+  o->ops->display(o->ctx, b, did, update);
+  json_decref(b);
+}

@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 
+#include "common/session.h"
+
 struct progress {
   const char *label;   /* "Statement 3", "Stage 2" */
   double fraction;     /* 0..1, < 0 when unknown */
@@ -17,5 +19,9 @@ struct progress {
 
 /* A new MIME bundle {"text/plain": ..., "text/html": ...} for p. */
 json_t *progress_bundle(const struct progress *p);
+
+/* Show p through o in place: the first call (did == "") opens a display and
+ * fills did with its id; later calls with that did update it. */
+void progress_show(struct out *o, char did[48], const struct progress *p);
 
 #endif

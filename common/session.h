@@ -61,6 +61,10 @@ struct table {
 
 void table_free(struct table *t);
 
+/* A fresh display id ("kd-<uuid>") for an output that is later updated in
+ * place with update_display_data. */
+void session_display_id(char out[48]);
+
 /* ---- sessions --------------------------------------------------------- */
 
 enum session_kind { SESSION_PYSPARK, SESSION_SPARK, SESSION_SQL, SESSION_SPARKR };

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <uuid/uuid.h>
 
 #include "common/buf.h"
 #include "common/progress.h"
@@ -136,13 +135,6 @@ static json_t *session_bundle(json_t *s, const char *headline) {
   return b;
 }
 
-static void new_display_id(char out[48]) {
-  uuid_t u;
-  char s[37];
-  uuid_generate(u);
-  uuid_unparse_lower(u, s);
-  snprintf(out, 48, "kd-%s", s);
-}
 
 /* ---- heartbeat ---------------------------------------------------------- */
 
@@ -315,14 +307,7 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
     }
     if (el > 0.3 && (last_shown < 0 || el - last_shown >= 0.5)) {
       struct progress p = {label, prog, -1, 0, 0, el, state};
-      json_t *b = progress_bundle(&p);
-      if (!did[0]) {
-        new_display_id(did);
-        o->ops->display(o->ctx, b, did, 0);
-      } else {
-        o->ops->display(o->ctx, b, did, 1);
-      }
-      json_decref(b);
+      progress_show(o, did, &p);
       last_shown = el;
     }
     sleep_s(interval);
@@ -338,9 +323,7 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
                                    : "done")
                             : (final_state ? "cancelled" : "failed");
     struct progress p = {label, 1.0, -1, 0, 0, now_s() - t0, shown};
-    json_t *b = progress_bundle(&p);
-    o->ops->display(o->ctx, b, did, 1);
-    json_decref(b);
+    progress_show(o, did, &p);
   }
   if (!final_state) {
     json_decref(st);
@@ -470,7 +453,7 @@ static int ls_start(struct session *s, json_t *conf, struct out *o, struct err *
   ls->last = r;
   o->ops->stream(o->ctx, "stdout", "Starting Spark application\n");
   char did[48];
-  new_display_id(did);
+  session_display_id(did);
   json_t *b = session_bundle(r, "Waiting for the Spark application to start...");
   o->ops->display(o->ctx, b, did, 0);
   json_decref(b);

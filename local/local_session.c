@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <uuid/uuid.h>
 #include <zmq.h>
 
 #include "common/buf.h"
@@ -42,13 +41,6 @@ static double now_s(void) {
   return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static void new_display_id(char out[48]) {
-  uuid_t u;
-  char s[37];
-  uuid_generate(u);
-  uuid_unparse_lower(u, s);
-  snprintf(out, 48, "kl-%s", s);
-}
 
 static int send_json(struct local_session *ls, json_t *o) {
   char *t = json_dumps(o, JSON_COMPACT);
@@ -319,14 +311,7 @@ static int run(struct local_session *ls, const char *sql, long long maxrows, dou
         struct progress p = {label, total ? (double)done / total : -1, done,
                              (int)json_integer_value(json_object_get(m, "running")), total,
                              now_s() - t0, "running"};
-        json_t *b = progress_bundle(&p);
-        if (!did[0]) {
-          new_display_id(did);
-          o->ops->display(o->ctx, b, did, 0);
-        } else {
-          o->ops->display(o->ctx, b, did, 1);
-        }
-        json_decref(b);
+        progress_show(o, did, &p);
       }
       json_decref(m);
       continue;
@@ -345,9 +330,7 @@ static int run(struct local_session *ls, const char *sql, long long maxrows, dou
   if (did[0]) {
     struct progress p = {"Job", 1.0, -1, 0, 0, now_s() - t0,
                          type && !strcmp(type, "done") ? "done" : (cancel_sent ? "cancelled" : "failed")};
-    json_t *b = progress_bundle(&p);
-    o->ops->display(o->ctx, b, did, 1);
-    json_decref(b);
+    progress_show(o, did, &p);
   }
   if (!last) return rc ? rc : err_set(e, ERR_REMOTE, "no answer from the local Spark driver");
   *results = json_incref(json_object_get(last, "results"));
