@@ -192,7 +192,7 @@ static int l_start(struct session *s, json_t *conf, struct out *o, struct err *e
   zmq_setsockopt(ls->sock, ZMQ_LINGER, &linger, sizeof linger);
   if (zmq_bind(ls->sock, ls->endpoint))
     return err_set(e, ERR_IO, "cannot listen on %s: %s", ls->endpoint, zmq_strerror(zmq_errno()));
-  int nargs = 6 + 2 * ls->conf_n + 4;
+  int nargs = 8 + 2 * ls->conf_n + 1; /* fixed arguments, --conf pairs, NULL */
   char **argv = calloc((size_t)nargs, sizeof *argv);
   if (!argv) return err_set(e, ERR_NOMEM, "out of memory");
   int a = 0;
@@ -200,6 +200,8 @@ static int l_start(struct session *s, json_t *conf, struct out *o, struct err *e
   argv[a++] = (char *)"driver";
   argv[a++] = (char *)"--connect";
   argv[a++] = ls->endpoint;
+  argv[a++] = (char *)"--scratch";
+  argv[a++] = ls->dir;
   char localdir[300];
   snprintf(localdir, sizeof localdir, "spark.local.dir=%s", ls->dir);
   argv[a++] = (char *)"--conf";

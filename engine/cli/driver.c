@@ -12,17 +12,24 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/fs.h"
 #include "engine/engine.h"
 #include "engine/vec/datetime.h"
 
 #define DRIVER_MAX_MSG ((int64_t)64 << 20)
 
-static volatile sig_atomic_t cancel_flag;
+static volatile sig_atomic_t cancel_flag, term_flag;
 static struct engine *g_engine;
 
 static void on_usr1(int sig) {
   (void)sig;
   cancel_flag = 1;
+}
+
+/* SIGTERM (also what the kernel's death sends): leave the loop and clean up. */
+static void on_term(int sig) {
+  (void)sig;
+  term_flag = 1;
 }
 
 /* SIGUSR1 only sets a flag; this thread turns it into engine_cancel, which
@@ -156,13 +163,14 @@ static void serve_sql(void *sock, json_t *req) {
 }
 
 int driver_main(int argc, char **argv) {
-  const char *connect = NULL, *master = NULL;
+  const char *connect = NULL, *master = NULL, *scratch = NULL;
   struct readopt_kv conf[128];
   int nconf = 0;
   char *owned[128];
   int nowned = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--connect")) connect = argv[i + 1];
+    else if (!strcmp(argv[i], "--scratch")) scratch = argv[i + 1];
     else if (!strcmp(argv[i], "--master")) master = argv[i + 1];
     else if (!strcmp(argv[i], "--conf") && nconf < 128) {
       const char *eq = strchr(argv[i + 1], '=');
@@ -183,6 +191,7 @@ int driver_main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (getppid() != parent) return 1;
   signal(SIGUSR1, on_usr1);
+  signal(SIGTERM, on_term);
   signal(SIGINT, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   struct err e;
@@ -208,7 +217,7 @@ int driver_main(int argc, char **argv) {
     for (;;) {
       zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
       int pr = zmq_poll(&it, 1, 1000);
-      if (getppid() != parent) break; /* the kernel is gone */
+      if (getppid() != parent || term_flag) break; /* the kernel is gone */
       if (pr <= 0) continue;
       zmq_msg_t m;
       zmq_msg_init(&m);
@@ -245,6 +254,9 @@ int driver_main(int argc, char **argv) {
   engine_free(g_engine);
   zmq_close(sock);
   zmq_ctx_term(zctx);
+  /* A kernel that was killed could not remove its session's directory: the
+   * driver, the last process using it, does. */
+  if (scratch && getppid() != parent) fs_rmtree(scratch);
   for (int i = 0; i < nowned; i++) free(owned[i]);
   return status;
 }

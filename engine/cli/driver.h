@@ -12,6 +12,8 @@
  *                           "column":C,"results":[...statements before it]}
  *   kernel -> driver  {"op":"info"} -> {"type":"info","executors":[...]}
  *   kernel -> driver  {"op":"stop"} -> exits
+ * --scratch DIR names the kernel's directory for this session; the driver
+ * removes it when it outlives the kernel (a SIGKILLed kernel cannot).
  * SIGUSR1 cancels the running statement (the kernel's control thread sends
  * it: a socket may not be shared between threads). The driver exits when
  * the kernel process disappears. */

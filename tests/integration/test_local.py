@@ -129,7 +129,7 @@ def test_interrupt_cancels_the_job_and_session_stays_usable(kernel):
     assert r["content"]["status"] == "ok", r["content"]
 
 
-def test_kernel_sigkill_leaves_no_engine_process(make_kernel):
+def test_kernel_sigkill_leaves_no_engine_process_or_scratch(make_kernel):
     k = make_kernel()
     k.execute("%%sql\n" + EMP)
     r, _ = k.execute("%%sql\nSELECT dept, count(*) FROM emp GROUP BY dept")
@@ -137,6 +137,9 @@ def test_kernel_sigkill_leaves_no_engine_process(make_kernel):
     pid = k.km.provisioner.process.pid
     kids = engine_children(pid)
     assert kids, "expected a driver and executors"
+    scratch = [os.path.dirname(c[c.index("--connect") + 1].replace("ipc://", ""))
+               for c in (p.cmdline() for p in kids) if "--connect" in c][0]
+    assert os.path.isdir(scratch)
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 10
     while time.time() < deadline and any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
@@ -144,6 +147,8 @@ def test_kernel_sigkill_leaves_no_engine_process(make_kernel):
         time.sleep(0.1)
     alive = [p.pid for p in kids if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not alive, alive
+    # the driver removes the session's scratch directory the kernel could not
+    assert not os.path.exists(scratch), scratch
 
 
 def test_shutdown_stops_driver_and_executors(make_kernel):
