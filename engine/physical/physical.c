@@ -285,6 +285,19 @@ static int hash_within(const struct pres *c, const int *ids, int n) {
 
 static int plan_node(struct builder *b, const struct plan *p, struct pres *out);
 
+/* Put a filter on cond above c's node (same columns, same distribution). */
+static int filter_node(struct builder *b, struct pres *c, struct expr *cond,
+                       const struct plan *logical) {
+  struct pnode *f = pnode_new(b, P_FILTER, &c->node, 1, c->node->ncols);
+  if (!f) return ERR_NOMEM;
+  cols_from_node(f, c->node, 0);
+  f->logical = logical;
+  f->u.filter.cond = cond;
+  if (bind(b, cond, c->node)) return ERR_INVAL;
+  c->node = f;
+  return 0;
+}
+
 static int plan_scan(struct builder *b, const struct plan *p, struct pres *out) {
   const struct plan_source *src = &p->u.scan.src;
   struct pnode *n = pnode_new(b, P_SCAN, NULL, 0, p->ncols);
@@ -330,29 +343,14 @@ static int plan_scan(struct builder *b, const struct plan *p, struct pres *out) 
   if (p->u.scan.nfilters) {
     struct expr *cond = expr_and(b->ctx, p->u.scan.filters, p->u.scan.nfilters);
     if (!cond) return ERR_NOMEM;
-    struct pnode *f = pnode_new(b, P_FILTER, &n, 1, n->ncols);
-    if (!f) return ERR_NOMEM;
-    cols_from_node(f, n, 0);
-    f->u.filter.cond = cond;
-    if (bind(b, cond, n)) return ERR_INVAL;
-    out->node = f;
+    return filter_node(b, out, cond, NULL);
   }
   return 0;
 }
 
 static int plan_filter(struct builder *b, const struct plan *p, struct pres *out) {
-  struct pres c;
-  int rc = plan_node(b, p->child[0], &c);
-  if (rc) return rc;
-  struct pnode *f = pnode_new(b, P_FILTER, &c.node, 1, c.node->ncols);
-  if (!f) return ERR_NOMEM;
-  cols_from_node(f, c.node, 0);
-  f->logical = p;
-  f->u.filter.cond = p->u.filter.cond;
-  if (bind(b, p->u.filter.cond, c.node)) return ERR_INVAL;
-  *out = c;
-  out->node = f;
-  return 0;
+  int rc = plan_node(b, p->child[0], out);
+  return rc ? rc : filter_node(b, out, p->u.filter.cond, p);
 }
 
 static int plan_project(struct builder *b, const struct plan *p, struct pres *out) {
@@ -395,17 +393,25 @@ static int has_distinct(const struct plan *p) {
   return 0;
 }
 
+/* Bind an aggregate's keys and the arguments and filters of its calls to
+ * the node that feeds it. */
+static int bind_agg(struct builder *b, const struct plan *p, struct expr **keys,
+                    const struct pnode *in) {
+  for (int i = 0; i < p->u.agg.nkeys; i++)
+    if (bind(b, keys[i], in)) return ERR_INVAL;
+  for (int i = 0; i < p->u.agg.ncalls; i++)
+    if (bind(b, p->u.agg.calls[i].arg, in) || bind(b, p->u.agg.calls[i].filter, in))
+      return ERR_INVAL;
+  return 0;
+}
+
 static int plan_agg(struct builder *b, const struct plan *p, struct pres *out) {
   struct pres c;
   int rc = plan_node(b, p->child[0], &c);
   if (rc) return rc;
   int nkeys = p->u.agg.nkeys, ncalls = p->u.agg.ncalls;
-  for (int i = 0; i < nkeys; i++)
-    if (bind(b, p->u.agg.keys[i], c.node)) return ERR_INVAL;
-  for (int i = 0; i < ncalls; i++) {
-    if (bind(b, p->u.agg.calls[i].arg, c.node)) return ERR_INVAL;
-    if (bind(b, p->u.agg.calls[i].filter, c.node)) return ERR_INVAL;
-  }
+  struct expr **keys = p->u.agg.keys;
+  if (bind_agg(b, p, keys, c.node)) return ERR_INVAL;
   /* Key columns of the input, for co-location checks. */
   int *key_in = alloc(b, sizeof *key_in * (size_t)(nkeys ? nkeys : 1));
   if (!key_in) return ERR_NOMEM;
@@ -418,34 +424,18 @@ static int plan_agg(struct builder *b, const struct plan *p, struct pres *out) {
   if (!colocated && has_distinct(p)) {
     /* Distinct aggregates need every row of a group in one task: shuffle
      * the raw rows on the keys (computing key expressions first). */
-    struct expr **keys = alloc(b, sizeof *keys * (size_t)(nkeys ? nkeys : 1));
+    keys = alloc(b, sizeof *keys * (size_t)(nkeys ? nkeys : 1));
     if (!keys) return ERR_NOMEM;
-    if (nkeys) memcpy(keys, p->u.agg.keys, sizeof *keys * (size_t)nkeys);
     if (nkeys) {
+      memcpy(keys, p->u.agg.keys, sizeof *keys * (size_t)nkeys);
       if ((rc = key_columns(b, &c, keys, nkeys, key_in))) return rc;
       c = exchange_hash(b, c, key_in, nkeys);
     } else {
       c = exchange_single(b, c);
     }
     if (!c.node) return ERR_NOMEM;
-    for (int i = 0; i < nkeys; i++)
-      if (bind(b, keys[i], c.node)) return ERR_INVAL;
-    for (int i = 0; i < ncalls; i++) {
-      if (bind(b, p->u.agg.calls[i].arg, c.node)) return ERR_INVAL;
-      if (bind(b, p->u.agg.calls[i].filter, c.node)) return ERR_INVAL;
-    }
-    struct pnode *n = pnode_new(b, P_AGG, &c.node, 1, p->ncols);
-    if (!n) return ERR_NOMEM;
-    cols_from_plan(n, p);
-    n->logical = p;
-    n->u.agg.mode = AGG_COMPLETE;
-    n->u.agg.keys = keys;
-    n->u.agg.nkeys = nkeys;
-    n->u.agg.calls = p->u.agg.calls;
-    n->u.agg.ncalls = ncalls;
-    *out = c;
-    out->node = n;
-    goto keys_out;
+    if (bind_agg(b, p, keys, c.node)) return ERR_INVAL;
+    colocated = 1;
   }
   if (colocated) {
     struct pnode *n = pnode_new(b, P_AGG, &c.node, 1, p->ncols);
@@ -453,7 +443,7 @@ static int plan_agg(struct builder *b, const struct plan *p, struct pres *out) {
     cols_from_plan(n, p);
     n->logical = p;
     n->u.agg.mode = AGG_COMPLETE;
-    n->u.agg.keys = p->u.agg.keys;
+    n->u.agg.keys = keys;
     n->u.agg.nkeys = nkeys;
     n->u.agg.calls = p->u.agg.calls;
     n->u.agg.ncalls = ncalls;
