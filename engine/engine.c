@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fs.h"
@@ -942,10 +942,11 @@ struct collect {
   int killed;
 };
 
+/* Elapsed times come from the monotonic clock: the wall clock may jump. */
 static int64_t now_us(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int collect_push(struct collect *c, struct batch *b) {
