@@ -280,6 +280,7 @@ static int64_t *ids_by_part(struct task_ctx *t, const char *path, int nparts, in
   int64_t *ids = malloc(sizeof(int64_t) * (size_t)(nrows + nparts));
   int64_t n = 0;
   struct err e;
+  err_clear(&e);
   for (int p = 0; p < nparts; p++) {
     if (read_part(t, path, p, nparts, ids, &n, bad, &e)) (*bad)++;
     ids[n++] = -1 - p;
@@ -297,6 +298,7 @@ static void test_spill(void) {
   atomic_int cancel = 0;
   struct task_ctx t1 = ctx(&big, &cancel), t2 = ctx(&small, &cancel);
   struct err e;
+  err_clear(&e);
   char *p1 = NULL, *p2 = NULL;
   int64_t pb1[8], pb2[8], pr1[8], pr2[8];
   int rc = write_table(&t1, "nospill", np, nrows, pb1, pr1, &p1, &e);
@@ -341,6 +343,7 @@ static void test_corrupt(void) {
   mem_budget_init(&mb, 0);
   struct task_ctx t = ctx(&mb, &cancel);
   struct err e;
+  err_clear(&e);
   char *path = NULL;
   int64_t pb[4];
   if (write_table(&t, "bad", 4, 5000, pb, NULL, &path, &e)) return;
