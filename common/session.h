@@ -61,6 +61,15 @@ struct table {
 
 void table_free(struct table *t);
 
+/* Append schema's columns as Spark DDL ("`a` INT, `b` DECIMAL(12,2)") to out.
+ * Nested types become STRING. ERR_INVAL when there are no columns, else 0 or
+ * ERR_NOMEM. schema is borrowed. */
+int table_ddl(const json_t *schema, struct buf *out);
+/* The first maxrows rows (all when < 0) as JSON objects keyed by column name,
+ * NULLs left out as Spark's toJSON does and nested values as JSON text: a new
+ * array, NULL on OOM. Arguments are borrowed. */
+json_t *table_records(const json_t *schema, const json_t *rows, long long maxrows);
+
 /* A fresh display id ("kd-<uuid>") for an output that is later updated in
  * place with update_display_data. */
 void session_display_id(char out[48]);
@@ -75,6 +84,9 @@ struct session_sql_opts {
   long long maxrows;           /* < 0: all rows */
   enum session_sample method;
   double fraction;             /* for SESSION_SAMPLE_SAMPLE */
+  int df_var;                  /* the query is the name of a DataFrame variable
+                                  of the session's language (%%spark -o), not
+                                  SQL; only Livy sessions support it */
 };
 
 struct session;
@@ -102,6 +114,12 @@ struct session_ops {
   /* Stop the session and release remote resources; bounded in time. */
   int (*stop)(struct session *s, struct err *e);
   void (*free)(struct session *s);
+  /* Code completion at cursor (code points) of code: *candidates is a new
+   * array of strings that replace the identifier ending at the cursor. NULL
+   * when the backend cannot complete. Bounded to about a second: a frontend
+   * asks on every Tab. */
+  int (*complete)(struct session *s, const char *code, size_t cursor, json_t **candidates,
+                  struct err *e);
 };
 
 struct session {

@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "common/utf8.h"
+#include "kernel/exec.h"
 #include "magics/magic.h"
 
 enum syntax { SYN_PYTHON, SYN_SCALA, SYN_SQL, SYN_JSON };
@@ -241,7 +242,6 @@ static int is_sql_context(const char *code, size_t cur, enum kernel_lang lang) {
 
 json_t *complete_matches(const char *code, size_t cursor, enum kernel_lang lang,
                          struct exec_state *st) {
-  (void)st;
   size_t cur = utf8_offset(code, cursor);
   json_t *list = json_array();
   /* On the magic line: magic names, subcommands, flags, choices. */
@@ -262,7 +262,18 @@ json_t *complete_matches(const char *code, size_t cursor, enum kernel_lang lang,
   size_t b = cur;
   while (b > 0 && (isalnum((unsigned char)code[b - 1]) || code[b - 1] == '_')) b--;
   size_t plen = cur - b;
-  if (plen > 0 && is_sql_context(code, cur, lang)) {
+  int sql = is_sql_context(code, cur, lang);
+  if (!sql && *line != '%') {
+    /* Code for the session: its interpreter completes it (Livy's Scala). */
+    const char *p = code;
+    while (*p == ' ' || *p == '\t' || *p == '\n') p++;
+    json_t *c = p[0] != '%' ? exec_complete(st, code, cursor) : NULL;
+    if (c) {
+      json_decref(list);
+      return complete_reply(c, utf8_count(code, b), cursor);
+    }
+  }
+  if (plen > 0 && sql) {
     int lower = islower((unsigned char)code[b]);
     for (int i = 0; sql_keywords[i]; i++) {
       const char *kw = sql_keywords[i];

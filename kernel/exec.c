@@ -19,6 +19,7 @@
 #include "common/session.h"
 #include "common/utf8.h"
 #include "kernel/msg.h"
+#include "kernel/pretty.h"
 #include "kernel/render.h"
 #include "livy/livy_session.h"
 #include "local/local_session.h"
@@ -36,6 +37,16 @@ struct exec_state {
                                  Livy (NULL until the first %%local) */
   char *typed_password;       /* Basic password typed at the prompt, kept
                                  in memory only for later restarts */
+  struct named *named;        /* %spark add sessions, in order of adding */
+  size_t nnamed;
+  int kind_override;          /* %%_do_not_call_change_language, -1 none */
+};
+
+/* A session added with %spark add -s NAME (sparkmagic's IPython magics). */
+struct named {
+  char *name;
+  char *url;
+  struct session *s;
 };
 
 /* ---- output sink -------------------------------------------------------- */
@@ -279,6 +290,13 @@ static json_t *do_info(struct exec_state *st, struct exec_request *er, struct si
 static void stop_session(struct exec_state *st);
 static int ensure_session(struct exec_state *st, struct out *o, struct session **out,
                           struct err *e);
+static void register_vars(struct exec_state *st, struct session *s, const char *name,
+                          struct out *o);
+static int pick_session(struct exec_state *st, struct magic_cell *cell, struct out *o,
+                        struct session **out, struct err *e);
+static void store_var(struct exec_state *st, const char *name, const struct table *t,
+                      struct out *o);
+static int is_identifier(const char *s);
 static json_t *backend_error(struct exec_request *er, struct err *e, json_t *traceback);
 
 static json_t *do_configure(struct exec_state *st, struct exec_request *er, struct sink *s,
@@ -331,11 +349,19 @@ static enum session_kind lang_kind(enum kernel_lang lang) {
   }
 }
 
+/* The kind of the kernel's own session: its flavour, unless a tool changed
+ * it with %%_do_not_call_change_language. */
+static enum session_kind session_kind_of(const struct exec_state *st) {
+  return st->kind_override >= 0 ? (enum session_kind)st->kind_override : lang_kind(st->k->lang);
+}
+
 static enum livy_auth auth_of(const char *a) {
   if (a && strcmp(a, "Basic_Access") == 0) return LIVY_AUTH_BASIC;
   if (a && strcmp(a, "Kerberos") == 0) return LIVY_AUTH_KERBEROS;
   return LIVY_AUTH_NONE;
 }
+
+static void livy_policy(struct exec_state *st, struct livy_session_opts *o);
 
 /* Livy connection settings from config.json; ERR_NOTFOUND when no endpoint
  * is configured (then the local engine is the backend). */
@@ -346,10 +372,16 @@ static int livy_opts(struct exec_state *st, struct livy_session_opts *o, struct 
   if (!st->conf) return err_set(e, ERR_INVAL, "%s", st->conf_err.msg);
   int rc = smconf_credentials(st->conf, (enum magic_lang)st->k->lang, cr, e);
   if (rc) return rc;
+  livy_policy(st, o);
   o->http.url = cr->url;
   o->http.auth = auth_of(cr->auth);
   o->http.user = cr->username;
   o->http.password = cr->password;
+  return 0;
+}
+
+/* The HTTP policy and session timing of config.json, for any endpoint. */
+static void livy_policy(struct exec_state *st, struct livy_session_opts *o) {
   o->http.verify_tls = !smconf_bool(st->conf, "ignore_ssl_errors");
   o->http.headers = smconf_get(st->conf, "custom_headers");
   o->http.timeout = 30;
@@ -374,7 +406,6 @@ static int livy_opts(struct exec_state *st, struct livy_session_opts *o, struct 
   o->heartbeat_retry = smconf_double(st->conf, "heartbeat_retry_seconds");
   o->heartbeat_timeout = (int)smconf_int(st->conf, "livy_server_heartbeat_timeout_seconds");
   if (o->heartbeat_timeout <= 0) o->heartbeat_refresh = 0;
-  return 0;
 }
 
 /* This executable's path, for starting the local driver process. */
@@ -407,7 +438,7 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
       /* No Livy endpoint anywhere: the bundled local engine is the session. */
       smconf_cred_fini(&cr);
       err_clear(e);
-      s = local_session_new(self_exe(), lang_kind(st->k->lang), e);
+      s = local_session_new(self_exe(), session_kind_of(st), e);
       if (!s) return e->code ? e->code : ERR_NOMEM;
       pthread_mutex_lock(&st->lock);
       st->session = s;
@@ -441,7 +472,7 @@ static int ensure_session(struct exec_state *st, struct out *o, struct session *
       }
       lo.http.password = st->typed_password;
     }
-    s = livy_session_new(&lo, lang_kind(st->k->lang), e);
+    s = livy_session_new(&lo, session_kind_of(st), e);
     smconf_cred_fini(&cr);
     if (!s) return e->code ? e->code : ERR_NOMEM;
     pthread_mutex_lock(&st->lock);
@@ -454,6 +485,7 @@ start:
     int rc = s->ops->start(s, body, o, e);
     json_decref(body);
     if (rc) return rc;
+    if (strcmp(s->ops->backend, "local") == 0) register_vars(st, s, NULL, o);
   }
   *out = s;
   return 0;
@@ -496,6 +528,7 @@ static void sql_opts_from(struct magic_cell *cell, struct session_sql_opts *so) 
   so->maxrows = n ? strtoll(n, NULL, 10) : 2500;
   so->method = m && strcmp(m, "sample") == 0 ? SESSION_SAMPLE_SAMPLE : SESSION_SAMPLE_TAKE;
   so->fraction = r ? strtod(r, NULL) : 0.1;
+  so->df_var = 0;
 }
 
 static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct sink *sk,
@@ -506,7 +539,7 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
   struct session_sql_opts so;
   sql_opts_from(cell, &so);
   struct session *s = NULL;
-  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  if (pick_session(st, cell, &o, &s, &e)) return backend_error(er, &e, NULL);
   struct table *t = NULL;
   json_t *tb = NULL;
   if (s->ops->sql(s, query, &so, &o, &t, &tb, &e)) {
@@ -515,9 +548,7 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
     return r;
   }
   const char *var = magic_opt(cell, "output");
-  if (var && *var)
-    json_object_set_new(st->vars, var, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
-                                                 t->rows, "total", (json_int_t)t->total));
+  if (var && *var) store_var(st, var, t, &o);
   show_table(sk, t, magic_opt(cell, "quiet") != NULL);
   table_free(t);
   return ok_reply();
@@ -541,23 +572,48 @@ static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct 
   if (!*b) return ok_reply();
   struct err e;
   err_clear(&e);
-  if (st->conf) smconf_apply_defaults(st->conf, cell, &e);
-  err_clear(&e);
+  /* config.json's default_maxrows etc. are validated like the flags. */
+  if (st->conf && smconf_apply_defaults(st->conf, cell, &e))
+    return error_reply(er, "BadUserConfigurationException", e.msg, NULL);
   enum magic_id id = magic_cell_id(cell);
   const char *ctx = magic_opt(cell, "context");
   if (id == MAGIC_SQL || (ctx && strcmp(ctx, "sql") == 0)) return run_sql(st, er, sk, cell, cell->body);
+  const char *var = id == MAGIC_SPARK ? magic_opt(cell, "output") : NULL;
+  if (var && !is_identifier(var)) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "-o needs the name of a DataFrame variable, not '%.200s'.", var);
+    return error_reply(er, "BadUserDataException", msg, NULL);
+  }
   struct out o = {&sink_ops, sk};
   struct session *s = NULL;
-  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  if (pick_session(st, cell, &o, &s, &e)) return backend_error(er, &e, NULL);
   /* The SQL kernel on the local engine: every cell is Spark SQL. */
-  if (st->k->lang == KERNEL_LANG_SQL && strcmp(s->ops->backend, "local") == 0)
+  if (s->kind == SESSION_SQL && strcmp(s->ops->backend, "local") == 0)
     return run_sql(st, er, sk, cell, cell->body);
   json_t *tb = NULL;
-  if (s->ops->execute(s, lang_kind(st->k->lang), cell->body, &o, &tb, &e)) {
+  if (s->ops->execute(s, s->kind, cell->body, &o, &tb, &e)) {
     json_t *r = backend_error(er, &e, tb);
     json_decref(tb);
     return r;
   }
+  if (!var) return ok_reply();
+  /* %%spark -o VAR: fetch the DataFrame VAR as %%sql -o would. */
+  if (s->kind == SESSION_SQL)
+    return error_reply(er, "BadUserDataException",
+                       "-o needs a PySpark or Scala session: a Spark SQL session has no "
+                       "DataFrame variables.",
+                       NULL);
+  struct session_sql_opts so;
+  sql_opts_from(cell, &so);
+  so.df_var = 1;
+  struct table *t = NULL;
+  if (s->ops->sql(s, var, &so, &o, &t, &tb, &e)) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  store_var(st, var, t, &o);
+  table_free(t);
   return ok_reply();
 }
 
@@ -631,6 +687,7 @@ static json_t *do_local(struct exec_state *st, struct exec_request *er, struct s
     int rc = s->ops->start(s, body, &o, &e);
     json_decref(body);
     if (rc) return backend_error(er, &e, NULL);
+    register_vars(st, s, NULL, &o);
   }
   struct session_sql_opts so;
   sql_opts_from(cell, &so);
@@ -705,15 +762,6 @@ static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct 
   return r ? r : ok_reply();
 }
 
-static json_t *not_yet(struct exec_request *er, struct magic_cell *cell) {
-  char msg[256];
-  const char *sub = magic_subcommand(cell);
-  snprintf(msg, sizeof msg,
-           "%%%%%s%s%s is recognised but not supported by this version of Kindling yet.",
-           magic_spec_name(cell->spec), sub ? " " : "", sub ? sub : "");
-  return error_reply(er, "NotImplementedError", msg, NULL);
-}
-
 /* %matplot VAR: Livy's Python REPL renders the figure as image/png. */
 static json_t *do_matplot(struct exec_state *st, struct exec_request *er, struct sink *sk,
                           struct magic_cell *cell) {
@@ -723,7 +771,7 @@ static json_t *do_matplot(struct exec_state *st, struct exec_request *er, struct
   struct err e;
   err_clear(&e);
   struct session *s = NULL;
-  if (ensure_session(st, &o, &s, &e)) return backend_error(er, &e, NULL);
+  if (pick_session(st, cell, &o, &s, &e)) return backend_error(er, &e, NULL);
   char code[256];
   snprintf(code, sizeof code, "%%matplot %s", magic_pos(cell, 0) ? magic_pos(cell, 0) : "plt");
   json_t *tb = NULL;
@@ -750,6 +798,523 @@ static json_t *do_hook_start(struct exec_state *st, struct exec_request *er, str
   return ok_reply();
 }
 
+/* ---- named sessions, kernel variables ----------------------------------- */
+
+static struct named *find_named(struct exec_state *st, const char *name) {
+  for (size_t i = 0; i < st->nnamed; i++)
+    if (strcmp(st->named[i].name, name) == 0) return &st->named[i];
+  return NULL;
+}
+
+/* The session a Spark cell runs on: %%spark -s NAME; else the one session
+ * added with %spark add; else the kernel's own (started lazily). */
+static int pick_session(struct exec_state *st, struct magic_cell *cell, struct out *o,
+                        struct session **out, struct err *e) {
+  *out = NULL;
+  const char *name = magic_cell_id(cell) == MAGIC_SPARK && !magic_subcommand(cell)
+                         ? magic_opt(cell, "session")
+                         : NULL;
+  if (name) {
+    struct named *n = find_named(st, name);
+    if (!n) {
+      err_set_ename(e, "UsageError");
+      return err_set(e, ERR_NOTFOUND,
+                     "No session named '%s'. Add it first: %%spark add -s %s -l python -u URL",
+                     name, name);
+    }
+    *out = n->s;
+    return 0;
+  }
+  if (st->nnamed == 1) {
+    *out = st->named[0].s;
+    return 0;
+  }
+  if (st->nnamed > 1) {
+    struct buf names;
+    buf_init(&names, 4096);
+    for (size_t i = 0; i < st->nnamed; i++)
+      buf_printf(&names, "%s%s", i ? ", " : "", st->named[i].name);
+    err_set_ename(e, "UsageError");
+    err_set(e, ERR_INVAL, "Several sessions were added (%s): pick one with %%%%spark -s NAME.",
+            names.data);
+    buf_fini(&names);
+    return ERR_INVAL;
+  }
+  return ensure_session(st, o, out, e);
+}
+
+/* The local engine session, if one is running: the kernel's own when it is
+ * local, else %%local's. */
+static struct session *running_local(struct exec_state *st) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session && !strcmp(st->session->ops->backend, "local") ? st->session
+                                                                                   : st->local;
+  pthread_mutex_unlock(&st->lock);
+  return s && s->started ? s : NULL;
+}
+
+/* Register kernel variables as temporary views of the local session s (all
+ * of them when name is NULL). A failure is a warning: the variable is kept. */
+static void register_vars(struct exec_state *st, struct session *s, const char *name,
+                          struct out *o) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(st->vars, k, v) {
+    if (name && strcmp(k, name) != 0) continue;
+    struct err e;
+    err_clear(&e);
+    if (local_session_register(s, k, json_object_get(v, "schema"), json_object_get(v, "rows"), o,
+                               &e)) {
+      char msg[ERR_MSG_MAX + 128];
+      snprintf(msg, sizeof msg, "Warning: '%s' could not be registered as a local view: %s\n", k,
+               e.msg);
+      o->ops->stream(o->ctx, "stderr", msg);
+    }
+  }
+}
+
+/* Keep a result table under name (-o), and as a view in the local engine. */
+static void store_var(struct exec_state *st, const char *name, const struct table *t,
+                      struct out *o) {
+  json_object_set_new(st->vars, name, json_pack("{s:O, s:O, s:I}", "schema", t->schema, "rows",
+                                                t->rows, "total", (json_int_t)t->total));
+  struct session *l = running_local(st);
+  if (l) register_vars(st, l, name, o);
+}
+
+static int is_identifier(const char *s) {
+  if (!s || !(isalpha((unsigned char)*s) || *s == '_')) return 0;
+  for (s++; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+  return 1;
+}
+
+/* ---- %%send_to_spark ---------------------------------------------------- */
+
+/* A one-value table's value as text (sparkmagic sends str(value)). */
+static char *single_value(json_t *var) {
+  json_t *v = json_array_get(json_array_get(json_object_get(var, "rows"), 0), 0);
+  if (json_is_string(v)) return strdup(json_string_value(v));
+  return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+static json_t *do_send(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                       struct magic_cell *cell) {
+  const char *in = magic_opt(cell, "input");
+  const char *name = magic_opt(cell, "varname");
+  const char *type = magic_opt(cell, "vartype");
+  const char *mr = magic_opt(cell, "maxrows");
+  if (!name || !*name) name = in;
+  long long maxrows = mr ? strtoll(mr, NULL, 10) : 2500;
+  int as_df = type && strcmp(type, "df") == 0;
+  json_t *var = json_object_get(st->vars, in);
+  char msg[1024];
+  if (!var) {
+    snprintf(msg, sizeof msg,
+             "Variable named '%.200s' not found. Kernel variables are the results kept with "
+             "%%%%sql -o VAR or %%%%spark -o VAR.",
+             in);
+    return error_reply(er, "BadUserDataException", msg, NULL);
+  }
+  if (!is_identifier(name)) {
+    snprintf(msg, sizeof msg,
+             "'%.200s' is not a valid variable name for Spark: use letters, digits and _ "
+             "(-n NAME).",
+             name);
+    return error_reply(er, "BadUserDataException", msg, NULL);
+  }
+  json_t *rows = json_object_get(var, "rows");
+  size_t ncols = json_array_size(json_object_get(json_object_get(var, "schema"), "fields"));
+  if (!as_df && (json_array_size(rows) != 1 || ncols != 1)) {
+    snprintf(msg, sizeof msg,
+             "'%.200s' is a table of %zu row%s and %zu column%s, not one value: send it with "
+             "-t df, or keep a single value (SELECT one column ... LIMIT 1).",
+             in, json_array_size(rows), json_array_size(rows) == 1 ? "" : "s", ncols,
+             ncols == 1 ? "" : "s");
+    return error_reply(er, "BadUserDataException", msg, NULL);
+  }
+  struct out o = {&sink_ops, sk};
+  struct err e;
+  err_clear(&e);
+  struct session *s = NULL;
+  if (pick_session(st, cell, &o, &s, &e)) return backend_error(er, &e, NULL);
+  int rc;
+  json_t *tb = NULL;
+  if (!strcmp(s->ops->backend, "local")) {
+    if (!as_df)
+      return error_reply(er, "BadUserDataException",
+                         "The local engine holds no variables, only tables: send the value "
+                         "with -t df to get a one-row view.",
+                         NULL);
+    /* The local engine's "variables" are its temporary views. */
+    json_t *cut = json_array();
+    for (size_t i = 0; i < json_array_size(rows) && (maxrows < 0 || (long long)i < maxrows); i++)
+      json_array_append(cut, json_array_get(rows, i));
+    rc = local_session_register(s, name, json_object_get(var, "schema"), cut, &o, &e);
+    json_decref(cut);
+  } else if (s->kind == SESSION_SQL) {
+    return error_reply(er, "BadUserDataException",
+                       "A Spark SQL session holds no variables: use a PySpark or Scala session "
+                       "to receive them.",
+                       NULL);
+  } else {
+    char *val = as_df ? NULL : single_value(var);
+    char *code = livy_send_code(s->kind, name, json_object_get(var, "schema"), rows, maxrows,
+                                as_df ? NULL : val ? val : "");
+    free(val);
+    if (!code) return error_reply(er, "BadUserDataException", "the table has no columns", NULL);
+    rc = s->ops->execute(s, s->kind, code, &o, &tb, &e);
+    free(code);
+  }
+  if (rc) {
+    json_t *r = backend_error(er, &e, tb);
+    json_decref(tb);
+    return r;
+  }
+  snprintf(msg, sizeof msg, "Successfully passed '%.200s' as '%.200s' to Spark kernel\n", in, name);
+  sink_stream(sk, "stdout", msg);
+  return ok_reply();
+}
+
+/* ---- %%pretty ------------------------------------------------------------ */
+
+/* Collects the cell's stdout; everything else goes to the frontend. */
+struct capture {
+  struct sink *sk;
+  struct buf text;
+};
+
+static void cap_stream(void *ctx, const char *name, const char *text) {
+  struct capture *c = ctx;
+  if (strcmp(name, "stdout") == 0) buf_puts(&c->text, text);
+  else sink_stream(c->sk, name, text);
+}
+static void cap_display(void *ctx, json_t *data, const char *id, int update) {
+  sink_display(((struct capture *)ctx)->sk, data, id, update);
+}
+static void cap_result(void *ctx, json_t *data) { sink_result(((struct capture *)ctx)->sk, data); }
+static void cap_clear(void *ctx, int wait) { sink_clear(((struct capture *)ctx)->sk, wait); }
+static int cap_interrupted(void *ctx) { return sink_interrupted(((struct capture *)ctx)->sk); }
+static int cap_input(void *ctx, const char *prompt, int password, char **value, struct err *e) {
+  return sink_input(((struct capture *)ctx)->sk, prompt, password, value, e);
+}
+static const struct out_ops capture_ops = {cap_stream, cap_display, cap_result,
+                                           cap_clear,  cap_interrupted, cap_input};
+
+/* Show text with the show() tables in it as tables (text, HTML, JSON). */
+static void show_pretty(struct sink *sk, const char *text) {
+  struct pretty_part *parts;
+  size_t n;
+  if (pretty_split(text, &parts, &n)) {
+    sink_stream(sk, "stdout", text);
+    return;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (!parts[i].is_table) {
+      sink_stream(sk, "stdout", parts[i].text);
+      continue;
+    }
+    struct table t = {json_pack("{s:s, s:[]}", "type", "struct", "fields"), parts[i].rows,
+                      (long long)json_array_size(parts[i].rows), -1};
+    size_t j;
+    json_t *c;
+    json_array_foreach(parts[i].columns, j, c) {
+      json_array_append_new(json_object_get(t.schema, "fields"),
+                            json_pack("{s:O, s:s, s:b}", "name", c, "type", "string", "nullable", 1));
+    }
+    json_t *b = render_table(&t);
+    if (b) sink_display(sk, b, NULL, 0);
+    json_decref(b);
+    json_decref(t.schema);
+  }
+  pretty_free(parts, n);
+}
+
+static json_t *do_pretty(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                         struct magic_cell *cell) {
+  struct capture cap = {sk, {0}};
+  buf_init(&cap.text, 64u << 20);
+  struct out o = {&capture_ops, &cap};
+  struct err e;
+  err_clear(&e);
+  struct session *s = NULL;
+  json_t *tb = NULL, *r;
+  if (pick_session(st, cell, &o, &s, &e)) {
+    r = backend_error(er, &e, NULL);
+  } else if (s->ops->execute(s, s->kind, cell->body, &o, &tb, &e)) {
+    if (cap.text.data) sink_stream(sk, "stdout", cap.text.data);
+    r = backend_error(er, &e, tb);
+  } else {
+    if (cap.text.data) show_pretty(sk, cap.text.data);
+    r = ok_reply();
+  }
+  json_decref(tb);
+  buf_fini(&cap.text);
+  return r;
+}
+
+/* ---- %spark subcommands (sparkmagic's IPython magics) ------------------- */
+
+/* Connection settings for an endpoint named on the magic line (-u, -t, -a,
+ * -p); the auth defaults as sparkmagic's does: Basic_Access when a user or
+ * password is given, else None. Strings in lo are borrowed from cell. */
+static int cell_endpoint(struct exec_state *st, struct magic_cell *cell,
+                         struct livy_session_opts *lo, struct err *e) {
+  memset(lo, 0, sizeof *lo);
+  if (!st->conf) return err_set(e, ERR_INVAL, "%s", st->conf_err.msg);
+  livy_policy(st, lo);
+  const char *user = magic_opt(cell, "user"), *pw = magic_opt(cell, "password");
+  const char *auth = magic_opt(cell, "auth");
+  /* The conf is read-only for livy_session_new, which copies it. */
+  lo->http.url = (char *)magic_opt(cell, "url");
+  lo->http.user = (char *)(user ? user : "");
+  lo->http.password = (char *)(pw ? pw : "");
+  lo->http.auth = auth ? auth_of(auth) : (user && *user) || (pw && *pw) ? LIVY_AUTH_BASIC
+                                                                        : LIVY_AUTH_NONE;
+  return 0;
+}
+
+static void named_stop(struct named *n) {
+  struct err e;
+  err_clear(&e);
+  if (n->s->started) n->s->ops->stop(n->s, &e);
+  n->s->ops->free(n->s);
+  free(n->name);
+  free(n->url);
+}
+
+static json_t *do_spark_add(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                            struct magic_cell *cell) {
+  const char *name = magic_opt(cell, "session"), *lang = magic_opt(cell, "language");
+  char msg[512];
+  if (find_named(st, name)) {
+    if (magic_opt_given(cell, "skip")) return ok_reply();
+    snprintf(msg, sizeof msg,
+             "A session named '%.200s' already exists: add -k to skip it, or run "
+             "%%spark delete -s %.200s first.",
+             name, name);
+    return error_reply(er, "BadUserDataException", msg, NULL);
+  }
+  if (strcmp(lang, "r") == 0)
+    return error_reply(er, "BadUserDataException",
+                       "Kindling does not run SparkR sessions: use -l python or -l scala.", NULL);
+  struct livy_session_opts lo;
+  struct err e;
+  err_clear(&e);
+  if (cell_endpoint(st, cell, &lo, &e)) return backend_error(er, &e, NULL);
+  struct named *grown = realloc(st->named, (st->nnamed + 1) * sizeof *grown);
+  if (!grown) return error_reply(er, "MemoryError", "out of memory", NULL);
+  st->named = grown;
+  struct session *s =
+      livy_session_new(&lo, strcmp(lang, "scala") == 0 ? SESSION_SPARK : SESSION_PYSPARK, &e);
+  if (!s) return backend_error(er, &e, NULL);
+  struct out o = {&sink_ops, sk};
+  json_t *body = smconf_session_body(st->conf, NULL);
+  int rc = s->ops->start(s, body, &o, &e);
+  json_decref(body);
+  if (rc) {
+    s->ops->free(s);
+    return backend_error(er, &e, NULL);
+  }
+  pthread_mutex_lock(&st->lock);
+  st->named[st->nnamed++] = (struct named){strdup(name), strdup(lo.http.url), s};
+  pthread_mutex_unlock(&st->lock);
+  return ok_reply();
+}
+
+/* Remove named session i (under the lock, so interrupts never see it). */
+static void named_remove(struct exec_state *st, size_t i) {
+  pthread_mutex_lock(&st->lock);
+  struct named n = st->named[i];
+  memmove(&st->named[i], &st->named[i + 1], (st->nnamed - i - 1) * sizeof *st->named);
+  st->nnamed--;
+  pthread_mutex_unlock(&st->lock);
+  named_stop(&n);
+}
+
+/* -u URL: delete session -i ID there, or every session there. */
+static json_t *endpoint_delete(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                               struct magic_cell *cell, int all) {
+  struct livy_session_opts lo;
+  struct err e;
+  err_clear(&e);
+  if (cell_endpoint(st, cell, &lo, &e)) return backend_error(er, &e, NULL);
+  struct livy_http *h = livy_http_new(&lo.http);
+  if (!h) return error_reply(er, "MemoryError", "out of memory", NULL);
+  json_t *list = NULL, *r = NULL;
+  int n = 0;
+  if (!all) {
+    if (livy_delete_session(h, atoi(magic_opt(cell, "id")), &e) == 0) n = 1;
+  } else if (livy_list_sessions(h, &list, &e) == 0) {
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+      if (livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &e) == 0) n++;
+    }
+  }
+  if (e.code) {
+    r = backend_error(er, &e, NULL);
+  } else {
+    char msg[128];
+    snprintf(msg, sizeof msg, "Deleted %d session%s at the endpoint.\n", n, n == 1 ? "" : "s");
+    sink_stream(sk, "stdout", msg);
+  }
+  json_decref(list);
+  livy_http_free(h);
+  return r ? r : ok_reply();
+}
+
+static json_t *do_spark_sub(struct exec_state *st, struct exec_request *er, struct sink *sk,
+                            struct magic_cell *cell) {
+  const char *sub = magic_subcommand(cell);
+  const char *name = magic_opt(cell, "session");
+  char msg[512];
+  if (strcmp(sub, "add") == 0) return do_spark_add(st, er, sk, cell);
+  if (strcmp(sub, "config") == 0) return do_configure(st, er, sk, cell);
+  if (strcmp(sub, "info") == 0) {
+    if (magic_opt(cell, "url")) {
+      struct livy_session_opts lo;
+      struct err e;
+      err_clear(&e);
+      if (cell_endpoint(st, cell, &lo, &e)) return backend_error(er, &e, NULL);
+      struct livy_http *h = livy_http_new(&lo.http);
+      json_t *list = NULL;
+      int rc = h ? livy_list_sessions(h, &list, &e) : err_set(&e, ERR_NOMEM, "out of memory");
+      livy_http_free(h);
+      if (rc) return backend_error(er, &e, NULL);
+      struct buf text, html;
+      buf_init(&text, 1 << 20);
+      buf_init(&html, 1 << 20);
+      buf_puts(&html, "<table>");
+      size_t i;
+      json_t *v;
+      json_array_foreach(list, i, v) {
+        const char *want = magic_opt(cell, "id");
+        if (want && json_integer_value(json_object_get(v, "id")) != atoll(want)) continue;
+        char k[32];
+        snprintf(k, sizeof k, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(v, "id")));
+        char *js = json_dumps(v, JSON_COMPACT);
+        kv_row(&text, &html, k, js ? js : "");
+        free(js);
+      }
+      buf_puts(&html, "</table>");
+      if (!text.data) buf_puts(&text, "No sessions at the endpoint.\n");
+      display_text_html(sk, text.data, html.data);
+      buf_fini(&text);
+      buf_fini(&html);
+      json_decref(list);
+      return ok_reply();
+    }
+    if (st->nnamed) {
+      struct buf text, html;
+      buf_init(&text, 1 << 20);
+      buf_init(&html, 1 << 20);
+      buf_puts(&html, "<table>");
+      for (size_t i = 0; i < st->nnamed; i++) {
+        json_t *inf = st->named[i].s->ops->info(st->named[i].s);
+        char *js = inf ? json_dumps(inf, JSON_COMPACT) : NULL;
+        snprintf(msg, sizeof msg, "%s (%s)", st->named[i].name, st->named[i].url);
+        kv_row(&text, &html, msg, js ? js : "?");
+        free(js);
+        json_decref(inf);
+      }
+      buf_puts(&html, "</table>");
+      display_text_html(sk, text.data, html.data);
+      buf_fini(&text);
+      buf_fini(&html);
+    }
+    return do_info(st, er, sk);
+  }
+  if (strcmp(sub, "delete") == 0 || strcmp(sub, "logs") == 0) {
+    if (!name) return endpoint_delete(st, er, sk, cell, 0);
+    struct named *n = find_named(st, name);
+    if (!n) {
+      snprintf(msg, sizeof msg, "No session named '%.200s'.", name);
+      return error_reply(er, "BadUserDataException", msg, NULL);
+    }
+    if (strcmp(sub, "delete") == 0) {
+      named_remove(st, (size_t)(n - st->named));
+      return ok_reply();
+    }
+    struct buf b;
+    buf_init(&b, 64u << 20);
+    struct err e;
+    err_clear(&e);
+    json_t *r = n->s->ops->logs(n->s, &b, &e) ? backend_error(er, &e, NULL) : ok_reply();
+    if (!e.code) sink_stream(sk, "stdout", b.data ? b.data : "No logs yet.\n");
+    buf_fini(&b);
+    return r;
+  }
+  if (strcmp(sub, "cleanup") == 0) {
+    if (magic_opt(cell, "url")) return endpoint_delete(st, er, sk, cell, 1);
+    while (st->nnamed) named_remove(st, st->nnamed - 1);
+    return ok_reply();
+  }
+  return error_reply(er, "UsageError", "unknown %spark subcommand", NULL);
+}
+
+/* ---- hooks for tools ---------------------------------------------------- */
+
+/* 1 when the kernel's own session has started (then endpoint and language
+ * are fixed); an unstarted one is dropped so the next cell builds anew. */
+static int own_session_started(struct exec_state *st) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  int started = s && s->started;
+  if (s && !started) st->session = NULL;
+  pthread_mutex_unlock(&st->lock);
+  if (s && !started) s->ops->free(s);
+  return started;
+}
+
+static json_t *do_change_endpoint(struct exec_state *st, struct exec_request *er,
+                                  struct magic_cell *cell) {
+  if (own_session_started(st))
+    return error_reply(er, "BadUserDataException",
+                       "Cannot change endpoint if session has been started.", NULL);
+  if (!st->conf) return error_reply(er, "ConfigError", st->conf_err.msg, NULL);
+  const char *user = magic_opt(cell, "username"), *pw = magic_opt(cell, "password");
+  const char *auth = magic_opt(cell, "auth");
+  if (!auth) auth = (user && *user) || (pw && *pw) ? "Basic_Access" : "None";
+  json_t *cred = json_pack("{s:s, s:s, s:s, s:s}", "url", magic_opt(cell, "server"), "username",
+                           user ? user : "", "password", pw ? pw : "", "auth", auth);
+  smconf_override(st->conf,
+                  st->k->lang == KERNEL_LANG_SCALA ? "kernel_scala_credentials"
+                                                   : "kernel_python_credentials",
+                  cred);
+  return ok_reply();
+}
+
+static json_t *do_change_language(struct exec_state *st, struct exec_request *er,
+                                  struct magic_cell *cell) {
+  if (own_session_started(st))
+    return error_reply(er, "BadUserDataException",
+                       "Cannot change the language once a session has started.", NULL);
+  const char *l = magic_opt(cell, "language");
+  if (strcmp(l, "r") == 0)
+    return error_reply(er, "BadUserDataException",
+                       "Kindling does not run SparkR sessions: use python, scala or sql.", NULL);
+  st->kind_override = strcmp(l, "scala") == 0 ? SESSION_SPARK
+                      : strcmp(l, "sql") == 0 ? SESSION_SQL
+                                              : SESSION_PYSPARK;
+  return ok_reply();
+}
+
+json_t *exec_complete(struct exec_state *st, const char *code, size_t cursor) {
+  if (!st) return NULL;
+  struct session *s = NULL;
+  pthread_mutex_lock(&st->lock);
+  if (st->nnamed == 1) s = st->named[0].s;
+  else if (!st->nnamed) s = st->session;
+  pthread_mutex_unlock(&st->lock);
+  if (!s || !s->started || !s->ops->complete) return NULL;
+  json_t *c = NULL;
+  struct err e;
+  err_clear(&e);
+  if (s->ops->complete(s, code, cursor, &c, &e)) klog("completion: %s", e.msg);
+  return c;
+}
+
 /* ---- entry points ------------------------------------------------------- */
 
 struct exec_state *exec_state_new(struct kernel *k) {
@@ -757,6 +1322,7 @@ struct exec_state *exec_state_new(struct kernel *k) {
   if (!st) return NULL;
   st->k = k;
   st->vars = json_object();
+  st->kind_override = -1;
   pthread_mutex_init(&st->lock, NULL);
   if (smconf_load(&st->conf, &st->conf_err) != 0) {
     klog("config: %s", st->conf_err.msg);
@@ -773,6 +1339,14 @@ void exec_state_free(struct exec_state *st) {
     if (st->session->started) st->session->ops->stop(st->session, &e);
     st->session->ops->free(st->session);
   }
+  if (st->local) {
+    struct err e;
+    err_clear(&e);
+    if (st->local->started) st->local->ops->stop(st->local, &e);
+    st->local->ops->free(st->local);
+  }
+  for (size_t i = 0; i < st->nnamed; i++) named_stop(&st->named[i]);
+  free(st->named);
   smconf_free(st->conf);
   json_decref(st->vars);
   if (st->typed_password) {
@@ -790,6 +1364,7 @@ void exec_interrupt(struct kernel *k) {
   pthread_mutex_lock(&st->lock);
   if (st->session && st->session->started) st->session->ops->cancel(st->session);
   if (st->local && st->local->started) st->local->ops->cancel(st->local);
+  for (size_t i = 0; i < st->nnamed; i++) st->named[i].s->ops->cancel(st->named[i].s);
   pthread_mutex_unlock(&st->lock);
 }
 
@@ -811,12 +1386,7 @@ json_t *exec_run(struct kernel *k, struct exec_request *er) {
     case MAGIC_CONFIGURE: r = do_configure(st, er, &s, cell); break;
     case MAGIC_SPARK:
       if (magic_subcommand(cell)) {
-        const char *sub = magic_subcommand(cell);
-        if (strcmp(sub, "info") == 0) r = do_info(st, er, &s);
-        else if (strcmp(sub, "logs") == 0) r = do_logs(st, er, &s);
-        else if (strcmp(sub, "cleanup") == 0) r = do_delete(st, er, &s, cell, 1);
-        else if (strcmp(sub, "config") == 0) r = do_configure(st, er, &s, cell);
-        else r = not_yet(er, cell);
+        r = do_spark_sub(st, er, &s, cell);
       } else {
         r = run_spark(st, er, &s, cell);
       }
@@ -833,12 +1403,10 @@ json_t *exec_run(struct kernel *k, struct exec_request *er) {
        * start is retried by the next cell, so there is nothing to reset. */
       r = ok_reply();
       break;
-    case MAGIC_SEND_TO_SPARK:
-    case MAGIC_PRETTY:
-    case MAGIC_CHANGE_ENDPOINT:
-    case MAGIC_CHANGE_LANGUAGE:
-      r = not_yet(er, cell);
-      break;
+    case MAGIC_SEND_TO_SPARK: r = do_send(st, er, &s, cell); break;
+    case MAGIC_PRETTY: r = do_pretty(st, er, &s, cell); break;
+    case MAGIC_CHANGE_ENDPOINT: r = do_change_endpoint(st, er, cell); break;
+    case MAGIC_CHANGE_LANGUAGE: r = do_change_language(st, er, cell); break;
     case MAGIC_DELETE: r = do_delete(st, er, &s, cell, 0); break;
     case MAGIC_CLEANUP: r = do_delete(st, er, &s, cell, 1); break;
     case MAGIC_LOCAL: r = do_local(st, er, &s, cell); break;

@@ -32,4 +32,10 @@ json_t *exec_run(struct kernel *k, struct exec_request *er);
  * flag and asks the session to cancel. Safe to call when idle. */
 void exec_interrupt(struct kernel *k);
 
+/* Completion candidates from the running Spark session for code at cursor
+ * (code points): a new array of strings replacing the identifier that ends
+ * at the cursor, or NULL when the session cannot complete (none started, a
+ * local or SQL session, an error). Shell thread only. */
+json_t *exec_complete(struct exec_state *st, const char *code, size_t cursor);
+
 #endif

@@ -10,6 +10,7 @@ kernel_libkernel_a_SOURCES = \
 	kernel/complete.c kernel/complete.h \
 	kernel/install.c kernel/install.h \
 	kernel/render.c kernel/render.h \
+	kernel/pretty.c kernel/pretty.h \
 	kernelspec/logos.c kernelspec/logos.h
 
 bin_PROGRAMS += kindling

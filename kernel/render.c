@@ -125,11 +125,13 @@ json_t *render_table(const struct table *t) {
   /* footer */
   char footer[256];
   long long total = t->total;
+  char took[48] = ""; /* elapsed < 0: not timed (tables read back from text) */
+  if (t->elapsed >= 0) snprintf(took, sizeof took, " (%.3f s)", t->elapsed);
   if (total >= 0 && total > (long long)nrow)
-    snprintf(footer, sizeof footer, "showing %zu of %lld rows (%.3f s); raise -n to see more",
-             nrow, total, t->elapsed);
+    snprintf(footer, sizeof footer, "showing %zu of %lld rows%s; raise -n to see more", nrow,
+             total, took);
   else
-    snprintf(footer, sizeof footer, "%zu row%s (%.3f s)", nrow, nrow == 1 ? "" : "s", t->elapsed);
+    snprintf(footer, sizeof footer, "%zu row%s%s", nrow, nrow == 1 ? "" : "s", took);
   buf_puts(&text, footer);
   /* text/html */
   buf_puts(&html, "<table class=\"dataframe kindling-table\"><thead><tr>");

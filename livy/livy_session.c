@@ -569,9 +569,13 @@ char *livy_sql_code(enum session_kind kind, const char *query, const struct sess
   long long n = o->maxrows;
   if (kind == SESSION_SPARK) {
     /* Scala: a triple-quoted string cannot hold """; Spark SQL never needs it. */
-    buf_puts(&b, "{\nval kdDf = spark.sql(\"\"\"");
-    for (const char *p = query; *p; p++) buf_putc(&b, *p == '"' && p[1] == '"' && p[2] == '"' ? '\'' : *p);
-    buf_puts(&b, "\"\"\")\n");
+    if (o->df_var) {
+      buf_printf(&b, "{\nval kdDf = %s\n", query);
+    } else {
+      buf_puts(&b, "{\nval kdDf = spark.sql(\"\"\"");
+      for (const char *p = query; *p; p++) buf_putc(&b, *p == '"' && p[1] == '"' && p[2] == '"' ? '\'' : *p);
+      buf_puts(&b, "\"\"\")\n");
+    }
     if (o->method == SESSION_SAMPLE_SAMPLE)
       buf_printf(&b, "val kdSrc = kdDf.sample(false, %g)\n", o->fraction);
     else
@@ -590,9 +594,13 @@ char *livy_sql_code(enum session_kind kind, const char *query, const struct sess
     return buf_steal(&b);
   }
   /* PySpark: typed values, dates/decimals/timestamps as Spark's text. */
-  buf_puts(&b, "import json as __kd_json\n__kd_df = spark.sql(\"\"\"");
-  put_triple_quoted(&b, query);
-  buf_puts(&b, "\"\"\")\n");
+  if (o->df_var) {
+    buf_printf(&b, "import json as __kd_json\n__kd_df = %s\n", query);
+  } else {
+    buf_puts(&b, "import json as __kd_json\n__kd_df = spark.sql(\"\"\"");
+    put_triple_quoted(&b, query);
+    buf_puts(&b, "\"\"\")\n");
+  }
   if (o->method == SESSION_SAMPLE_SAMPLE)
     buf_printf(&b, "__kd_src = __kd_df.sample(False, %g)\n", o->fraction);
   else
@@ -610,6 +618,85 @@ char *livy_sql_code(enum session_kind kind, const char *query, const struct sess
            "\"rows\": [[v if v is None or isinstance(v, (bool, int, float, str)) else str(v) "
            "for v in r] for r in __kd_rows], \"total\": __kd_total}))\n");
   return buf_steal(&b);
+}
+
+/* A JSON string literal is also a valid Python and Scala string literal:
+ * jansson escapes quotes, backslashes and control characters, and never
+ * emits "\/". */
+static int put_string_literal(struct buf *b, const char *s) {
+  json_t *j = json_string(s);
+  char *lit = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+  json_decref(j);
+  int rc = lit ? buf_puts(b, lit) : ERR_NOMEM;
+  free(lit);
+  return rc;
+}
+
+char *livy_send_code(enum session_kind kind, const char *name, const json_t *schema,
+                     const json_t *rows, long long maxrows, const char *str_value) {
+  struct buf b, ddl;
+  buf_init(&b, 512u << 20);
+  buf_init(&ddl, 1u << 20);
+  char *text = NULL;
+  if (!str_value) {
+    json_t *recs = table_records(schema, rows, maxrows);
+    text = recs ? json_dumps(recs, JSON_COMPACT) : NULL;
+    json_decref(recs);
+    if (!text || table_ddl(schema, &ddl)) goto fail;
+  }
+  int rc = 0;
+  if (kind == SESSION_SPARK) {
+    if (str_value) {
+      rc |= buf_printf(&b, "var %s = ", name);
+      rc |= put_string_literal(&b, str_value);
+      rc |= buf_puts(&b, "\n");
+    } else {
+      /* Each record becomes one JSON line; the schema keeps the types. */
+      /* A JVM string constant holds at most 64 KiB: send the JSON in pieces. */
+      rc |= buf_printf(&b, "val %s = {\nval kdJson = Seq(", name);
+      size_t len = strlen(text), at = 0;
+      while (at < len || at == 0) {
+        size_t n = len - at < 16000 ? len - at : 16000;
+        while (at + n < len && ((unsigned char)text[at + n] & 0xC0) == 0x80) n--;
+        char save = text[at + n];
+        text[at + n] = 0;
+        if (at) rc |= buf_puts(&b, ",\n");
+        rc |= put_string_literal(&b, text + at);
+        text[at + n] = save;
+        at += n;
+        if (!len) break;
+      }
+      rc |= buf_puts(&b, ").mkString\nval kdLines = new com.fasterxml.jackson.databind.ObjectMapper()"
+                         ".readTree(kdJson).elements()\n"
+                         "val kdSeq = scala.collection.mutable.ArrayBuffer[String]()\n"
+                         "while (kdLines.hasNext) kdSeq += kdLines.next().toString\n"
+                         "spark.read.schema(");
+      rc |= put_string_literal(&b, ddl.data);
+      rc |= buf_puts(&b, ").json(spark.createDataset(kdSeq.toSeq)(org.apache.spark.sql."
+                         "Encoders.STRING))\n}\n");
+    }
+  } else if (str_value) {
+    rc |= buf_printf(&b, "%s = ", name);
+    rc |= put_string_literal(&b, str_value);
+    rc |= buf_puts(&b, "\n");
+  } else {
+    rc |= buf_printf(&b, "import json as __kd_json\n%s = spark.read.json("
+                         "spark.sparkContext.parallelize([__kd_json.dumps(r) for r in "
+                         "__kd_json.loads(", name);
+    rc |= put_string_literal(&b, text);
+    rc |= buf_puts(&b, ")]), schema=");
+    rc |= put_string_literal(&b, ddl.data);
+    rc |= buf_puts(&b, ")\n");
+  }
+  if (rc) goto fail;
+  free(text);
+  buf_fini(&ddl);
+  return buf_steal(&b);
+fail:
+  free(text);
+  buf_fini(&ddl);
+  buf_fini(&b);
+  return NULL;
 }
 
 /* Rows from Spark's toJSON records (which omit null fields) in schema order. */
@@ -784,8 +871,34 @@ static void ls_free(struct session *s) {
   free(ls);
 }
 
+/* POST /sessions/{id}/completion. Only Livy's Scala interpreter answers
+ * with candidates; the others return [] (livy-protocol.md section 2). */
+static int ls_complete(struct session *s, const char *code, size_t cursor, json_t **candidates,
+                       struct err *e) {
+  struct livy_session *ls = (struct livy_session *)s;
+  *candidates = NULL;
+  if (!s->started || ls->id < 0 || atomic_load(&ls->lost))
+    return err_set(e, ERR_BADSTATE, "no running session");
+  char path[96];
+  snprintf(path, sizeof path, "/sessions/%d/completion", ls->id);
+  json_t *body = json_pack("{s:s, s:s, s:I}", "code", code, "kind", livy_kind_name(s->kind),
+                           "cursor", (json_int_t)cursor);
+  long status;
+  json_t *resp = NULL;
+  double saved = ls->opts.http.timeout;
+  livy_http_set_timeout(ls->http, 1.5);
+  int rc = livy_http_request(ls->http, "POST", path, body, 0, &status, &resp, e);
+  livy_http_set_timeout(ls->http, saved);
+  json_decref(body);
+  json_t *c = json_object_get(resp, "candidates");
+  if (!rc && json_is_array(c)) *candidates = json_incref(c);
+  json_decref(resp);
+  if (!rc && !*candidates) rc = err_set(e, ERR_REMOTE, "the completion answer had no candidates");
+  return rc;
+}
+
 static const struct session_ops livy_ops = {"livy",    ls_start, ls_execute, ls_sql, ls_cancel,
-                                            ls_info,   ls_logs,  ls_stop,    ls_free};
+                                            ls_info,   ls_logs,  ls_stop,    ls_free, ls_complete};
 
 struct session *livy_session_new(const struct livy_session_opts *opts, enum session_kind kind,
                                  struct err *e) {

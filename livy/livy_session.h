@@ -47,4 +47,12 @@ const char *livy_kind_name(enum session_kind kind);
 char *livy_sql_code(enum session_kind kind, const char *query,
                     const struct session_sql_opts *opts);
 
+/* %%send_to_spark: code that binds name in a session of kind to str_value
+ * (a string) when it is not NULL, else to a DataFrame of the first maxrows
+ * rows (all when < 0) of the table (schema, rows), with the table's column
+ * types. name must be a valid identifier (the caller checks). New string, or
+ * NULL on OOM or a table without columns. Arguments are borrowed. */
+char *livy_send_code(enum session_kind kind, const char *name, const json_t *schema,
+                     const json_t *rows, long long maxrows, const char *str_value);
+
 #endif

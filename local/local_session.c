@@ -33,6 +33,7 @@ struct local_session {
   char **conf; /* "k=v" strings passed to the driver */
   char log_path[320];
   int app_seq;
+  int var_seq; /* registered tables: var-N.jsonl in dir */
 };
 
 static double now_s(void) {
@@ -413,6 +414,55 @@ static int l_sql(struct session *s, const char *query, const struct session_sql_
   return *t ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }
 
+int local_session_register(struct session *s, const char *name, const json_t *schema,
+                           const json_t *rows, struct out *o, struct err *e) {
+  struct local_session *ls = (struct local_session *)s;
+  if (!s->started || !ls->dir[0])
+    return err_set(e, ERR_BADSTATE, "the local session is not running");
+  struct buf sql;
+  buf_init(&sql, 1u << 20);
+  buf_puts(&sql, "CREATE OR REPLACE TEMPORARY VIEW `");
+  for (const char *p = name; *p; p++) {
+    if (*p == '`') buf_putc(&sql, '`');
+    buf_putc(&sql, *p);
+  }
+  buf_puts(&sql, "` (");
+  if (table_ddl(schema, &sql)) {
+    buf_fini(&sql);
+    return err_set(e, ERR_INVAL, "'%s' has no columns to register as a view", name);
+  }
+  /* One file per registration: a view being replaced may still be read. */
+  char path[400];
+  snprintf(path, sizeof path, "%s/var-%d.jsonl", ls->dir, ++ls->var_seq);
+  json_t *recs = table_records(schema, rows, -1);
+  FILE *f = recs ? fopen(path, "w") : NULL;
+  int rc = 0;
+  size_t i;
+  json_t *r;
+  if (!f) {
+    rc = err_set(e, recs ? ERR_IO : ERR_NOMEM, "cannot write %s: %s", path,
+                 recs ? strerror(errno) : "out of memory");
+  } else {
+    json_array_foreach(recs, i, r) {
+      if (json_dumpf(r, f, JSON_COMPACT) || fputc('\n', f) == EOF) break;
+    }
+    if (fclose(f) || i < json_array_size(recs))
+      rc = err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  }
+  json_decref(recs);
+  buf_puts(&sql, ") USING json OPTIONS (path '");
+  for (const char *p = path; *p; p++) {
+    if (*p == '\'' || *p == '\\') buf_putc(&sql, '\\');
+    buf_putc(&sql, *p);
+  }
+  buf_puts(&sql, "')");
+  json_t *results = NULL;
+  if (!rc) rc = run(ls, sql.data, 0, 0, o, &results, e);
+  json_decref(results);
+  buf_fini(&sql);
+  return rc;
+}
+
 static int l_execute(struct session *s, enum session_kind kind, const char *code, struct out *o,
                      json_t **traceback, struct err *e) {
   (void)s;
@@ -509,7 +559,7 @@ static void l_free(struct session *s) {
 }
 
 static const struct session_ops local_ops = {"local", l_start, l_execute, l_sql, l_cancel,
-                                             l_info, l_logs, l_stop, l_free};
+                                             l_info, l_logs, l_stop, l_free, NULL};
 
 struct session *local_session_new(const char *exe, enum session_kind kind, struct err *e) {
   struct local_session *ls = calloc(1, sizeof *ls);

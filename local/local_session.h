@@ -22,4 +22,12 @@
  * filled on OOM. */
 struct session *local_session_new(const char *exe, enum session_kind kind, struct err *e);
 
+/* Register the table (schema, rows) as the temporary view name of a started
+ * local session s: the rows are written as JSON lines under the session's
+ * scratch directory and read with the table's column types. Used for
+ * %%sql -o VAR results and %%send_to_spark. Arguments are borrowed; o shows
+ * nothing for this quick job. */
+int local_session_register(struct session *s, const char *name, const json_t *schema,
+                           const json_t *rows, struct out *o, struct err *e);
+
 #endif

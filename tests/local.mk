@@ -8,6 +8,20 @@ tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c tests/tap.h
 tests_unit_test_conn_LDADD = $(UNIT_LDADD)
 
+# %%pretty's table recognition, with a replay through its fuzz target.
+check_PROGRAMS += tests/unit/test_pretty
+TESTS += tests/unit/test_pretty
+tests_unit_test_pretty_SOURCES = tests/unit/test_pretty.c tests/fuzz/fuzz_pretty.c tests/tap.h
+tests_unit_test_pretty_LDADD = $(UNIT_LDADD)
+
+if FUZZING
+check_PROGRAMS += tests/fuzz/fuzz_pretty
+tests_fuzz_fuzz_pretty_SOURCES = tests/fuzz/fuzz_pretty.c kernel/pretty.c
+tests_fuzz_fuzz_pretty_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_pretty_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_pretty_LDADD = common/libcommon.a $(DEPS_LIBS)
+endif
+
 TESTS += tests/integration/run.sh
 EXTRA_DIST += tests/integration/run.sh tests/integration/conftest.py \
 	tests/integration/test_protocol.py tests/integration/test_frontends.py

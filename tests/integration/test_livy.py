@@ -298,8 +298,166 @@ def test_matplot_hooks_and_unsupported_magics(livy_kernel):
             and "image/png" in m["content"]["data"]]
     assert pngs and pngs[0]["content"]["data"]["image/png"]
     r, _ = k.execute("%%send_to_spark -i x")
-    assert r["content"]["status"] == "error" and r["content"]["ename"] == "NotImplementedError"
+    assert r["content"]["status"] == "error" and "Variable named 'x' not found" in r["content"]["evalue"]
     r, msgs = k.execute("%spark info")
     assert r["content"]["status"] == "ok" and "Livy endpoint" in texts(msgs)
     r, _ = k.execute("%%_do_not_call_delete_session")
     assert r["content"]["status"] == "ok"
+
+
+def _table_t(k):
+    r, _ = k.execute("spark.sql('CREATE TABLE t (a INTEGER, b TEXT, d DATE)')\n"
+                     "spark.sql(\"INSERT INTO t VALUES (1,'x','2024-01-05'),(2,'it''s \\\"q\\\"',NULL),"
+                     "(3,NULL,'2024-03-01')\")")
+    assert r["content"]["status"] == "ok", r["content"]
+
+
+def test_send_to_spark_and_output_vars(livy_kernel):
+    k, server = livy_kernel()
+    _table_t(k)
+    r, msgs = k.execute("%%sql -o top -q\nSELECT a, b, d FROM t ORDER BY a")
+    assert r["content"]["status"] == "ok" and not [m for m in msgs if m["msg_type"] == "display_data"]
+    # -t df: the rows and the column types reach the session
+    r, msgs = k.execute("%%send_to_spark -i top -t df -n remote")
+    assert r["content"]["status"] == "ok", r["content"]
+    assert "Successfully passed 'top' as 'remote' to Spark kernel" in texts(msgs)
+    r, msgs = k.execute("print(remote.count(), remote.dtypes)\nprint(remote.collect()[1].b)")
+    assert r["content"]["status"] == "ok", r["content"]
+    out = texts(msgs)
+    assert "3 [('a', 'bigint'), ('b', 'string'), ('d', 'date')]" in out, out
+    assert 'it\'s "q"' in out
+    # -m caps the rows sent
+    k.execute("%%send_to_spark -i top -t df -n two -m 2")
+    _, msgs = k.execute("print(two.count())")
+    assert texts(msgs).strip().endswith("2")
+    # -t str: a one-value result becomes a string variable
+    k.execute("%%sql -o mx -q\nSELECT max(a) AS m FROM t")
+    r, msgs = k.execute("%%send_to_spark -i mx -n biggest")
+    assert r["content"]["status"] == "ok", r["content"]
+    _, msgs = k.execute("print(repr(biggest))")
+    assert "'3'" in texts(msgs)
+    # errors name the problem
+    r, _ = k.execute("%%send_to_spark -i top -n whole")
+    assert r["content"]["status"] == "error" and "not one value" in r["content"]["evalue"]
+    r, _ = k.execute("%%send_to_spark -i top -t df -n 'bad name'")
+    assert r["content"]["status"] == "error" and "not a valid variable name" in r["content"]["evalue"]
+    r, _ = k.execute("%%send_to_spark -i top -t table")
+    assert r["content"]["status"] == "error" and "vartype (-t) must be one of (str, df)" in r["content"]["evalue"]
+    # %%spark -o VAR fetches a DataFrame of the session, typed
+    r, msgs = k.execute("%%spark -o big\nbig = spark.sql('SELECT a, d FROM t WHERE a > 1')\nprint('made')")
+    assert r["content"]["status"] == "ok", r["content"]
+    assert "made" in texts(msgs)
+    k.execute("%%send_to_spark -i big -t df -n big_back")
+    _, msgs = k.execute("print(big_back.count(), big_back.dtypes)")
+    assert "2 [('a', 'bigint'), ('d', 'date')]" in texts(msgs)
+    r, _ = k.execute("%%spark -o nosuch\nprint(1)")
+    assert r["content"]["status"] == "error" and "nosuch" in r["content"]["evalue"]
+    # -o results are views of the local engine too (%%local)
+    r, msgs = k.execute("%%local\nSELECT count(*) AS n, max(d) AS last FROM big")
+    assert r["content"]["status"] == "ok", r["content"]
+    res = [m for m in msgs if m["msg_type"] == "display_data"][-1]["content"]["data"]
+    assert res["application/vnd.dataresource+json"]["data"] == [{"n": 2, "last": "2024-03-01"}]
+
+
+def test_pretty_turns_show_tables_into_tables(livy_kernel):
+    k, _ = livy_kernel()
+    _table_t(k)
+    r, msgs = k.execute("%%pretty\nprint('before')\nspark.sql('SELECT a, b FROM t ORDER BY a').show()\n"
+                        "print('after')")
+    assert r["content"]["status"] == "ok", r["content"]
+    streams = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+    assert "before" in streams and "after" in streams and "+---+" not in streams
+    tables = [m["content"]["data"] for m in msgs if m["msg_type"] == "display_data"
+              and "text/html" in m["content"]["data"] and "<table" in m["content"]["data"]["text/html"]]
+    assert len(tables) == 1
+    html = tables[0]["text/html"]
+    assert "<th>a</th>" in html.replace(" ", "") or ">a<" in html
+    assert "it&#39;s" in html or "it&#x27;s" in html or "it's" not in html
+    assert tables[0]["application/vnd.dataresource+json"]["data"][0] == {"a": "1", "b": "x"}
+    # an error still shows what was printed, then the error
+    r, msgs = k.execute("%%pretty\nprint('partial')\n1/0")
+    assert r["content"]["status"] == "error" and r["content"]["ename"] == "ZeroDivisionError"
+
+
+def test_spark_add_named_sessions(livy_kernel):
+    k, server = livy_kernel(config={})  # no endpoint: the kernel's own session is local
+    url = server.url
+    r, msgs = k.execute(f"%spark add -s one -l python -u {url}")
+    assert r["content"]["status"] == "ok", r["content"]
+    r, msgs = k.execute("%%spark -s one\nprint(6 * 7)")
+    assert r["content"]["status"] == "ok" and "42" in texts(msgs)
+    r, msgs = k.execute("print(6 * 8)")  # the only added session takes plain cells
+    assert r["content"]["status"] == "ok" and "48" in texts(msgs)
+    r, _ = k.execute(f"%spark add -s one -l python -u {url}")
+    assert r["content"]["status"] == "error" and "already exists" in r["content"]["evalue"]
+    r, _ = k.execute(f"%spark add -s one -l python -u {url} -k")
+    assert r["content"]["status"] == "ok"
+    r, _ = k.execute(f"%spark add -s two -l scala -u {url}")
+    assert r["content"]["status"] == "ok", r["content"]
+    posts = [json.loads(x["body"])["kind"] for x in server.requests()
+             if x["method"] == "POST" and x["path"] == "/sessions"]
+    assert posts == ["pyspark", "spark"]
+    r, _ = k.execute("print(1)")
+    assert r["content"]["status"] == "error" and "%%spark -s NAME" in r["content"]["evalue"]
+    r, msgs = k.execute("%%spark -s two\nprintln(40 + 2)")
+    assert r["content"]["status"] == "ok" and "42" in texts(msgs)
+    r, msgs = k.execute("%%spark -s one -c sql\nSELECT 1 AS x")
+    assert r["content"]["status"] == "ok", r["content"]
+    r, _ = k.execute("%%spark -s three\nprint(1)")
+    assert r["content"]["status"] == "error" and "No session named 'three'" in r["content"]["evalue"]
+    r, msgs = k.execute("%spark info")
+    assert r["content"]["status"] == "ok"
+    assert "one (" in texts(msgs) and "two (" in texts(msgs)
+    r, msgs = k.execute("%spark logs -s one")
+    assert r["content"]["status"] == "ok"
+    r, msgs = k.execute(f"%spark info -u {url}")
+    assert r["content"]["status"] == "ok" and '"kind":"spark"' in texts(msgs)
+    ids = sorted(s["id"] for s in json.loads(
+        __import__("urllib.request").request.urlopen(url + "/sessions").read())["sessions"])
+    r, _ = k.execute("%spark delete -s two")
+    assert r["content"]["status"] == "ok"
+    deletes = [x["path"] for x in server.requests() if x["method"] == "DELETE"]
+    assert deletes == [f"/sessions/{ids[1]}"]
+    r, msgs = k.execute("%spark cleanup")
+    assert r["content"]["status"] == "ok"
+    deletes = [x["path"] for x in server.requests() if x["method"] == "DELETE"]
+    assert deletes == [f"/sessions/{ids[1]}", f"/sessions/{ids[0]}"]
+    # with no added session left, plain SQL goes back to the local engine
+    r, msgs = k.execute("%%sql\nSELECT 2 AS two")
+    assert r["content"]["status"] == "ok", r["content"]
+    r, _ = k.execute("%spark add -s r1 -l r -u http://127.0.0.1:9")
+    assert r["content"]["status"] == "error" and "SparkR" in r["content"]["evalue"]
+
+
+def test_change_endpoint_and_language_hooks(livy_kernel):
+    k, server = livy_kernel(config={})
+    r, _ = k.execute(f"%_do_not_call_change_endpoint -s {server.url} -t None")
+    assert r["content"]["status"] == "ok", r["content"]
+    r, _ = k.execute("%%_do_not_call_change_language -l scala")
+    assert r["content"]["status"] == "ok", r["content"]
+    r, msgs = k.execute("println(40 + 2)")
+    assert r["content"]["status"] == "ok" and "42" in texts(msgs), r["content"]
+    posts = [json.loads(x["body"])["kind"] for x in server.requests()
+             if x["method"] == "POST" and x["path"] == "/sessions"]
+    assert posts == ["spark"]
+    r, _ = k.execute(f"%_do_not_call_change_endpoint -s {server.url}")
+    assert r["content"]["status"] == "error"
+    assert r["content"]["evalue"] == "Cannot change endpoint if session has been started."
+    r, _ = k.execute("%%_do_not_call_change_language -l python")
+    assert r["content"]["status"] == "error"
+    # Livy's completion for Scala code (Livy's other interpreters return [])
+    msg_id = k.kc.complete("sc.paral", 8)
+    rep = k.kc.get_shell_msg(timeout=10)
+    assert rep["parent_header"]["msg_id"] == msg_id
+    assert "parallelize" in rep["content"]["matches"]
+    assert rep["content"]["cursor_start"] == 3 and rep["content"]["cursor_end"] == 8
+    assert any(x["path"].endswith("/completion") for x in server.requests())
+
+
+def test_config_defaults_are_validated(livy_kernel):
+    k, _ = livy_kernel(config={"kernel_python_credentials": {"url": "$URL"},
+                               "default_samplemethod": "random"})
+    r, _ = k.execute("%%sql\nSELECT 1")
+    assert r["content"]["status"] == "error"
+    assert "samplemethod (-m) must be one of (take, sample)" in r["content"]["evalue"]
+    assert "default_samplemethod" in r["content"]["evalue"]
