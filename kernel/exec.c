@@ -294,6 +294,7 @@ static void register_vars(struct exec_state *st, struct session *s, const char *
                           struct out *o);
 static int pick_session(struct exec_state *st, struct magic_cell *cell, struct out *o,
                         struct session **out, struct err *e);
+static void stop_session(struct exec_state *st);
 static void store_var(struct exec_state *st, const char *name, const struct table *t,
                       struct out *o);
 static int is_identifier(const char *s);
@@ -419,6 +420,47 @@ static const char *self_exe(void) {
   return path;
 }
 
+/* A failed Livy session start, worded with config.json's
+ * fatal_error_suggestion ("{}" stands for the error) when the file sets one;
+ * the built-in default of sparkmagic is vaguer than Kindling's own message. */
+static void suggest_on_fatal(struct exec_state *st, struct session *s, struct err *e) {
+  if (!st->conf || !smconf_is_set(st->conf, "fatal_error_suggestion") ||
+      strcmp(s->ops->backend, "livy") != 0 || e->code == ERR_CANCELLED)
+    return;
+  const char *tpl = smconf_str(st->conf, "fatal_error_suggestion");
+  const char *at = tpl ? strstr(tpl, "{}") : NULL;
+  if (!tpl) return;
+  /* The error is cut, not the template's advice, when the two are too long. */
+  size_t head = at ? (size_t)(at - tpl) : strlen(tpl), tail = at ? strlen(at + 2) : 0;
+  size_t room = sizeof e->msg - 1, elen = at ? strlen(e->msg) : 0;
+  if (head + tail > room) return;
+  if (elen > room - head - tail) elen = room - head - tail;
+  char msg[ERR_MSG_MAX];
+  memcpy(msg, tpl, head);
+  memcpy(msg + head, e->msg, elen);
+  if (at) memcpy(msg + head + elen, at + 2, tail);
+  msg[head + elen + tail] = 0;
+  memcpy(e->msg, msg, head + elen + tail + 1);
+}
+
+/* shutdown_session_on_spark_statement_errors: a failed statement deletes the
+ * kernel's Livy session (the next cell starts a new one). */
+static void after_statement_error(struct exec_state *st, struct session *s, struct sink *sk,
+                                  const struct err *e) {
+  if (!st->conf || e->code == ERR_CANCELLED ||
+      !smconf_bool(st->conf, "shutdown_session_on_spark_statement_errors"))
+    return;
+  pthread_mutex_lock(&st->lock);
+  int own = s == st->session && strcmp(s->ops->backend, "livy") == 0;
+  pthread_mutex_unlock(&st->lock);
+  if (!own) return;
+  stop_session(st);
+  sink_stream(sk, "stderr",
+              "The session was deleted after the error, as "
+              "shutdown_session_on_spark_statement_errors is set; the next cell starts a new "
+              "one.\n");
+}
+
 /* The current session, started if needed (lazily, on the first Spark cell). */
 static int ensure_session(struct exec_state *st, struct out *o, struct session **out,
                           struct err *e) {
@@ -484,7 +526,10 @@ start:
     json_t *body = smconf_session_body(st->conf, NULL);
     int rc = s->ops->start(s, body, o, e);
     json_decref(body);
-    if (rc) return rc;
+    if (rc) {
+      suggest_on_fatal(st, s, e);
+      return rc;
+    }
     if (strcmp(s->ops->backend, "local") == 0) register_vars(st, s, NULL, o);
   }
   *out = s;
@@ -545,6 +590,7 @@ static json_t *run_sql(struct exec_state *st, struct exec_request *er, struct si
   if (s->ops->sql(s, query, &so, &o, &t, &tb, &e)) {
     json_t *r = backend_error(er, &e, tb);
     json_decref(tb);
+    after_statement_error(st, s, sk, &e);
     return r;
   }
   const char *var = magic_opt(cell, "output");
@@ -594,6 +640,7 @@ static json_t *run_spark(struct exec_state *st, struct exec_request *er, struct 
   if (s->ops->execute(s, s->kind, cell->body, &o, &tb, &e)) {
     json_t *r = backend_error(er, &e, tb);
     json_decref(tb);
+    after_statement_error(st, s, sk, &e);
     return r;
   }
   if (!var) return ok_reply();
@@ -1331,6 +1378,33 @@ struct exec_state *exec_state_new(struct kernel *k) {
   return st;
 }
 
+/* cleanup_all_sessions_on_exit: delete every session of the endpoint, with
+ * a short timeout so that an unreachable server cannot hold the exit. */
+static void cleanup_endpoint_on_exit(struct exec_state *st) {
+  if (!st->conf || !smconf_bool(st->conf, "cleanup_all_sessions_on_exit")) return;
+  struct livy_session_opts lo;
+  struct smconf_cred cr;
+  struct err e;
+  err_clear(&e);
+  if (livy_opts(st, &lo, &cr, &e) == 0) {
+    lo.http.timeout = 3;
+    lo.http.max_retries = 0;
+    if (lo.http.auth == LIVY_AUTH_BASIC && st->typed_password) lo.http.password = st->typed_password;
+    struct livy_http *h = livy_http_new(&lo.http);
+    json_t *list = NULL;
+    if (h && livy_list_sessions(h, &list, &e) == 0) {
+      size_t i;
+      json_t *v;
+      json_array_foreach(list, i, v) {
+        livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &e);
+      }
+    }
+    json_decref(list);
+    livy_http_free(h);
+  }
+  smconf_cred_fini(&cr);
+}
+
 void exec_state_free(struct exec_state *st) {
   if (!st) return;
   if (st->session) {
@@ -1347,6 +1421,7 @@ void exec_state_free(struct exec_state *st) {
   }
   for (size_t i = 0; i < st->nnamed; i++) named_stop(&st->named[i]);
   free(st->named);
+  cleanup_endpoint_on_exit(st);
   smconf_free(st->conf);
   json_decref(st->vars);
   if (st->typed_password) {

@@ -461,3 +461,41 @@ def test_config_defaults_are_validated(livy_kernel):
     assert r["content"]["status"] == "error"
     assert "samplemethod (-m) must be one of (take, sample)" in r["content"]["evalue"]
     assert "default_samplemethod" in r["content"]["evalue"]
+
+
+def test_fatal_error_suggestion_wraps_start_failures(livy_kernel):
+    k, _ = livy_kernel("--start-fail", config={
+        "kernel_python_credentials": {"url": "$URL"},
+        "fatal_error_suggestion": "Spark did not start: {}. Ask the cluster admins."})
+    r, _ = k.execute("print(1)")
+    c = r["content"]
+    assert c["status"] == "error"
+    assert c["evalue"].startswith("Spark did not start: ") and "final status" in c["evalue"]
+    assert c["evalue"].endswith("Ask the cluster admins.")
+
+
+def test_shutdown_session_on_statement_errors(livy_kernel):
+    k, server = livy_kernel(config={"kernel_python_credentials": {"url": "$URL"},
+                                    "shutdown_session_on_spark_statement_errors": True})
+    k.execute("print(1)")
+    r, msgs = k.execute("1/0")
+    assert r["content"]["status"] == "error" and r["content"]["ename"] == "ZeroDivisionError"
+    assert "shutdown_session_on_spark_statement_errors" in texts(msgs)
+    assert [x["path"] for x in server.requests() if x["method"] == "DELETE"] == ["/sessions/0"]
+    r, msgs = k.execute("print(2)")
+    assert r["content"]["status"] == "ok" and "2" in texts(msgs)
+    posts = [x for x in server.requests() if x["method"] == "POST" and x["path"] == "/sessions"]
+    assert len(posts) == 2
+
+
+def test_cleanup_all_sessions_on_exit(livy_kernel):
+    import urllib.request
+    k, server = livy_kernel(config={"kernel_python_credentials": {"url": "$URL"},
+                                    "cleanup_all_sessions_on_exit": True})
+    k.execute("print(1)")
+    req = urllib.request.Request(server.url + "/sessions", data=b'{"kind": "pyspark"}',
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    other = json.loads(urllib.request.urlopen(req).read())["id"]
+    k.km.shutdown_kernel(now=False)
+    deleted = {x["path"] for x in server.requests() if x["method"] == "DELETE"}
+    assert deleted == {"/sessions/0", f"/sessions/{other}"}
