@@ -403,6 +403,7 @@ static void livy_policy(struct exec_state *st, struct livy_session_opts *o) {
     o->http.max_retries = (int)smconf_int(st->conf, "configurable_retry_policy_max_retries");
   }
   o->startup_timeout = smconf_double(st->conf, "livy_session_startup_timeout_seconds");
+  o->wait_for_idle = smconf_double(st->conf, "wait_for_idle_timeout_seconds");
   o->heartbeat_refresh = smconf_double(st->conf, "heartbeat_refresh_seconds");
   o->heartbeat_retry = smconf_double(st->conf, "heartbeat_retry_seconds");
   o->heartbeat_timeout = (int)smconf_int(st->conf, "livy_server_heartbeat_timeout_seconds");

@@ -22,6 +22,8 @@ struct livy_session {
   atomic_int stmt;              /* running statement id, -1 none */
   atomic_int lost;              /* server says the session is gone */
   volatile int http_cancel;     /* makes retries stop on interrupt */
+  int cancelled;                /* the last statement was cancelled: its code may
+                                   still run (LIVY-786), so wait for idle first */
   /* heartbeat thread */
   pthread_t hb;
   int hb_running;
@@ -255,6 +257,50 @@ static int session_gone(struct livy_session *ls, long status, const struct err *
   return 0;
 }
 
+/* After a cancel, as sparkmagic does before every statement: the session
+ * must be idle within wait_for_idle_timeout_seconds. Livy only cancels Spark
+ * jobs, so driver-side code (a sleep, a loop) keeps the session busy and a
+ * new statement would silently queue behind it. */
+static int wait_for_idle(struct livy_session *ls, struct out *o, struct err *e) {
+  char path[64];
+  snprintf(path, sizeof path, "/sessions/%d", ls->id);
+  double t0 = now_s(), limit = ls->opts.wait_for_idle > 0 ? ls->opts.wait_for_idle : 15;
+  const char *state = "";
+  for (double pause = 0.05;; pause = pause < 0.5 ? pause * 2 : 0.5) {
+    long status;
+    json_t *r = NULL;
+    struct err he;
+    err_clear(&he);
+    int rc = livy_http_request(ls->http, "GET", path, NULL, 1, &status, &r, &he);
+    if (rc) {
+      json_decref(r);
+      if (rc == ERR_REMOTE && session_gone(ls, status, &he, e)) return ERR_BADSTATE;
+      *e = he;
+      return rc;
+    }
+    state = str_or(r, "state", "");
+    int idle = strcmp(state, "idle") == 0, busy = strcmp(state, "busy") == 0;
+    char st[32];
+    snprintf(st, sizeof st, "%s", state);
+    json_decref(r);
+    if (idle) {
+      ls->cancelled = 0;
+      return 0;
+    }
+    if (!busy) return 0; /* dead, error...: the POST reports it */
+    if (now_s() - t0 >= limit || o->ops->interrupted(o->ctx)) {
+      err_set_ename(e, "SessionBusy");
+      return err_set(e, ERR_TIMEOUT,
+                     "Session %d did not reach idle status in time (%g s, "
+                     "wait_for_idle_timeout_seconds): the cancelled statement's code is still "
+                     "running on the driver, since Livy only cancels Spark jobs. Wait and run "
+                     "the cell again, or restart the session with %%%%configure -f.",
+                     ls->id, limit);
+    }
+    sleep_s(pause);
+  }
+}
+
 /* Run code and wait for its output. *output is the statement's output
  * object (new). Shows a progress line when the statement runs long. */
 static int run_statement(struct livy_session *ls, const char *kind, const char *code,
@@ -263,7 +309,9 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
   int sid = -1;
   ls->http_cancel = 0;
   long status = 0;
-  int rc = post_statement(ls, kind, code, &sid, &status, e);
+  int rc = ls->cancelled ? wait_for_idle(ls, o, e) : 0;
+  if (rc) return rc;
+  rc = post_statement(ls, kind, code, &sid, &status, e);
   if (rc) {
     struct err he = *e;
     if (rc == ERR_REMOTE && session_gone(ls, status, &he, e)) return ERR_BADSTATE;
@@ -329,6 +377,9 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
     json_decref(st);
     return rc ? rc : ERR_REMOTE;
   }
+  if (strcmp(final_state, "cancelling") == 0 || strcmp(final_state, "cancelled") == 0 ||
+      o->ops->interrupted(o->ctx))
+    ls->cancelled = 1;
   if (strcmp(final_state, "cancelling") == 0) {
     json_decref(st);
     err_set(e, ERR_CANCELLED,

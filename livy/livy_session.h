@@ -21,6 +21,7 @@ struct livy_session_opts {
   double heartbeat_refresh;       /* heartbeat_refresh_seconds, 0 = off */
   double heartbeat_retry;         /* heartbeat_retry_seconds */
   int heartbeat_timeout;          /* livy_server_heartbeat_timeout_seconds (session body) */
+  double wait_for_idle;           /* wait_for_idle_timeout_seconds after a cancel (<= 0: 15) */
 };
 
 /* New, not yet started Livy session of the given kind. NULL on ERR_NOMEM

@@ -499,3 +499,23 @@ def test_cleanup_all_sessions_on_exit(livy_kernel):
     k.km.shutdown_kernel(now=False)
     deleted = {x["path"] for x in server.requests() if x["method"] == "DELETE"}
     assert deleted == {"/sessions/0", f"/sessions/{other}"}
+
+
+def test_wait_for_idle_after_uninterruptible_cancel(livy_kernel):
+    # Real Livy cannot stop driver-side code: the session stays busy after
+    # the cancel, and the next cell must not silently queue behind it.
+    k, server = livy_kernel("--uninterruptible", "--cancel-timeout", "1", config={
+        "kernel_python_credentials": {"url": "$URL"}, "wait_for_idle_timeout_seconds": 1})
+    k.execute("print(1)")
+    msg_id = k.kc.execute("import time\ntime.sleep(6)")
+    time.sleep(0.8)
+    k.kc.control_channel.send(k.kc.session.msg("interrupt_request", {}))
+    reply = k.kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "error"
+    k.iopub_for(msg_id)
+    r, _ = k.execute("print(2)")
+    assert r["content"]["status"] == "error" and r["content"]["ename"] == "SessionBusy"
+    assert "did not reach idle status in time" in r["content"]["evalue"]
+    time.sleep(6)
+    r, msgs = k.execute("print(3)")
+    assert r["content"]["status"] == "ok" and "3" in texts(msgs)
