@@ -336,6 +336,9 @@ static json_t *do_configure(struct exec_state *st, struct exec_request *er, stru
     struct err e;
     err_clear(&e);
     if (ensure_session(st, &o, &ns, &e)) return backend_error(er, &e, NULL);
+    /* The startup status was a live display; the session table below says
+     * the same, finished. wait: cleared when the table arrives, no flicker. */
+    sink_clear(s, 1);
   }
   return do_info(st, er, s);
 }

@@ -57,8 +57,14 @@ def test_maxrows_and_quiet_and_output_var(kernel):
     res = displays(msgs)[-1]["application/vnd.dataresource+json"]
     assert res["data"][0]["n"] == 3 and res["schema"]["fields"][1]["type"] == "date"
     # ... that outlives a restart of the session
-    r, _ = kernel.execute('%%configure -f\n{"conf": {"spark.sql.shuffle.partitions": "3"}}')
+    r, msgs = kernel.execute('%%configure -f\n{"conf": {"spark.sql.shuffle.partitions": "3"}}')
     assert r["content"]["status"] == "ok", r["content"]
+    # the live startup status is cleared (wait=True) by the finished session table
+    kinds = [m["msg_type"] for m in msgs]
+    assert "clear_output" in kinds, kinds
+    clear = kinds.index("clear_output")
+    assert msgs[clear]["content"]["wait"] is True
+    assert kinds[clear + 1] == "display_data" and "Session" in msgs[clear + 1]["content"]["data"]["text/plain"]
     r, msgs = kernel.execute("%%sql\nDESCRIBE ids")
     assert r["content"]["status"] == "ok", r["content"]
     # %%send_to_spark -t df to a local session makes a view under the new name
