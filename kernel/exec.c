@@ -754,6 +754,24 @@ static json_t *do_local(struct exec_state *st, struct exec_request *er, struct s
   return ok_reply();
 }
 
+/* Delete every session of the endpoint h; *n counts the deleted ones. Only
+ * a failure to list them is an error: a session may go away meanwhile. */
+static int delete_all_sessions(struct livy_http *h, int *n, struct err *e) {
+  json_t *list = NULL;
+  *n = 0;
+  int rc = livy_list_sessions(h, &list, e);
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) {
+    struct err de;
+    err_clear(&de);
+    if (livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &de) == 0)
+      (*n)++;
+  }
+  json_decref(list);
+  return rc;
+}
+
 /* %%delete -f -s ID and %%cleanup -f work on the endpoint's sessions. */
 static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct sink *sk,
                          struct magic_cell *cell, int all) {
@@ -791,23 +809,14 @@ static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct 
     }
   } else {
     stop_session(st);
-    json_t *list = NULL;
-    if (livy_list_sessions(h, &list, &e)) {
+    int n = 0;
+    if (delete_all_sessions(h, &n, &e)) {
       r = backend_error(er, &e, NULL);
     } else {
-      size_t i;
-      json_t *v;
-      int n = 0;
-      json_array_foreach(list, i, v) {
-        struct err de;
-        err_clear(&de);
-        if (livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &de) == 0) n++;
-      }
       char msg[96];
       snprintf(msg, sizeof msg, "Cleaned up %d session%s on the endpoint.\n", n, n == 1 ? "" : "s");
       sink_stream(sk, "stdout", msg);
     }
-    json_decref(list);
   }
   livy_http_free(h);
   return r ? r : ok_reply();
@@ -1192,16 +1201,12 @@ static json_t *endpoint_delete(struct exec_state *st, struct exec_request *er, s
   if (cell_endpoint(st, cell, &lo, &e)) return backend_error(er, &e, NULL);
   struct livy_http *h = livy_http_new(&lo.http);
   if (!h) return error_reply(er, "MemoryError", "out of memory", NULL);
-  json_t *list = NULL, *r = NULL;
+  json_t *r = NULL;
   int n = 0;
   if (!all) {
     if (livy_delete_session(h, atoi(magic_opt(cell, "id")), &e) == 0) n = 1;
-  } else if (livy_list_sessions(h, &list, &e) == 0) {
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-      if (livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &e) == 0) n++;
-    }
+  } else {
+    delete_all_sessions(h, &n, &e);
   }
   if (e.code) {
     r = backend_error(er, &e, NULL);
@@ -1210,7 +1215,6 @@ static json_t *endpoint_delete(struct exec_state *st, struct exec_request *er, s
     snprintf(msg, sizeof msg, "Deleted %d session%s at the endpoint.\n", n, n == 1 ? "" : "s");
     sink_stream(sk, "stdout", msg);
   }
-  json_decref(list);
   livy_http_free(h);
   return r ? r : ok_reply();
 }
@@ -1395,15 +1399,8 @@ static void cleanup_endpoint_on_exit(struct exec_state *st) {
     lo.http.max_retries = 0;
     if (lo.http.auth == LIVY_AUTH_BASIC && st->typed_password) lo.http.password = st->typed_password;
     struct livy_http *h = livy_http_new(&lo.http);
-    json_t *list = NULL;
-    if (h && livy_list_sessions(h, &list, &e) == 0) {
-      size_t i;
-      json_t *v;
-      json_array_foreach(list, i, v) {
-        livy_delete_session(h, (int)json_integer_value(json_object_get(v, "id")), &e);
-      }
-    }
-    json_decref(list);
+    int n;
+    if (h) delete_all_sessions(h, &n, &e);
     livy_http_free(h);
   }
   smconf_cred_fini(&cr);
