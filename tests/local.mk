@@ -8,6 +8,12 @@ tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c tests/tap.h
 tests_unit_test_conn_LDADD = $(UNIT_LDADD)
 
+# The code generated for Livy sessions (send_to_spark, -o).
+check_PROGRAMS += tests/unit/test_livy_code
+TESTS += tests/unit/test_livy_code
+tests_unit_test_livy_code_SOURCES = tests/unit/test_livy_code.c tests/tap.h
+tests_unit_test_livy_code_LDADD = $(UNIT_LDADD)
+
 # %%pretty's table recognition, with a replay through its fuzz target.
 check_PROGRAMS += tests/unit/test_pretty
 TESTS += tests/unit/test_pretty
