@@ -15,3 +15,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Kerberos (SPNEGO) integration test: MIT KDC, kinit, Apache + mod_auth_gssapi (services left stopped).
+bash "$(dirname "$0")/krb_deps.sh"

@@ -607,6 +607,12 @@ def sql_json_value(value):
 # ---------------------------------------------------------------------------
 # Conversion between sqlite storage and Python values of a Spark type.
 
+# Spark types whose Python value is exactly what sqlite returns for them
+# (from_storage() would return it unchanged).
+_NATIVE = {"long": int, "integer": int, "short": int, "byte": int,
+           "double": float, "float": float, "string": str}
+
+
 def from_storage(value, dtype):
     """Convert a value read from sqlite to the Python value for `dtype`."""
     if value is None or dtype is None:
@@ -703,7 +709,17 @@ class SqlEngine:
                         break
             types.append(t)
         schema = StructType([StructField(n, t) for n, t in zip(names, types)])
-        rows = [tuple(from_storage(v, t) for v, t in zip(r, types)) for r in raw]
+        # from_storage() per value is slow for big results: convert column
+        # by column, and only columns whose sqlite values are not already of
+        # the Python type of their Spark type.
+        if not raw:
+            return schema, []
+        cols = list(zip(*raw))
+        for i, t in enumerate(types):
+            py = _NATIVE.get(t.name)
+            if py is None or not all(v is None or type(v) is py for v in cols[i]):
+                cols[i] = [from_storage(v, t) for v in cols[i]]
+        rows = list(zip(*cols))
         return schema, rows
 
     def _probe_types(self, q):
@@ -909,10 +925,12 @@ class DataFrame:
         return Row.from_pairs(self._schema.names, values)
 
     def collect(self):
-        return [self._row(r) for r in self._rows]
+        names = self._schema.names
+        return [Row.from_pairs(names, r) for r in self._rows]
 
     def take(self, num):
-        return [self._row(r) for r in self._rows[:max(0, int(num))]]
+        names = self._schema.names
+        return [Row.from_pairs(names, r) for r in self._rows[:max(0, int(num))]]
 
     def head(self, n=None):
         if n is None:

@@ -348,6 +348,31 @@ def test_keep_alive_reuses_one_connection(livy):
     conn.close()
 
 
+def test_small_answers_are_not_held_back_by_nagle(livy):
+    # Head and body leave in one write with TCP_NODELAY, as from Jetty: a
+    # keep-alive POST/GET exchange must not wait for the client's delayed
+    # ACK (about 40 ms per answer on Linux when the body is a second write).
+    c = livy(start_delay=0)
+    sid = c.session(kind="pyspark")
+    conn = http.client.HTTPConnection(c.url[len("http://"):], timeout=5)
+    times = []
+    for _ in range(20):
+        t0 = time.monotonic()
+        conn.request("POST", "/sessions/%d/statements" % sid, body=b'{"code":"x = 1"}',
+                     headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        assert r.status == 201
+        stid = json.loads(r.read())["id"]
+        conn.request("GET", "/sessions/%d/statements/%d" % (sid, stid))
+        r = conn.getresponse()
+        assert r.status == 200
+        r.read()
+        times.append(time.monotonic() - t0)
+    conn.close()
+    times.sort()
+    assert times[len(times) // 2] < 0.03, times
+
+
 def test_unknown_route_method_and_api_version(livy):
     c = livy()
     assert is_jetty_html(c.get("/nothing"), 404, "Not Found")
@@ -915,6 +940,29 @@ def test_spark_sql_schema_types(repl):
     row = repl.text(py, "r0 = spark.sql('SELECT * FROM typed').collect()[0]\n"
                         "print(r0.d, r0['dt'], r0[6], r0.b, type(r0.i).__name__)")
     assert row == "3.25 2024-01-02 2024-01-02 03:04:05 True int"
+
+
+def test_large_sql_result_keeps_types(repl):
+    # A %%sql-sized result: 10,000 rows, columns whose sqlite values are
+    # already Python values of their Spark type, and ones that are not
+    # (booleans stored as 0/1, text in an INTEGER column, NULLs).
+    py = repl.py
+    repl.text(py, "spark.createDataFrame([(i, 'n%d' % i, i * 0.5, i % 2 == 0) for i in "
+                  "range(10000)], 'id BIGINT, name STRING, x DOUBLE, f BOOLEAN')"
+                  ".createOrReplaceTempView('big')")
+    repl.text(py, "spark.sql('CREATE TABLE odd (i INTEGER, t TEXT)')")
+    repl.text(py, "spark.sql(\"INSERT INTO odd VALUES (1, 'a'), ('x7', NULL), (NULL, 'c')\")")
+    out = json.loads(repl.text(
+        py, "import json\n"
+            "rows = spark.sql('SELECT id, name, x, f FROM big').take(10001)\n"
+            "print(json.dumps([len(rows), [list(r) for r in rows[:3]], rows[-1].asDict(),\n"
+            "  sorted({type(v).__name__ for r in rows for v in r})]))"))
+    assert out[0] == 10000
+    assert out[1] == [[0, "n0", 0.0, True], [1, "n1", 0.5, False], [2, "n2", 1.0, True]]
+    assert out[2] == {"id": 9999, "name": "n9999", "x": 4999.5, "f": False}
+    assert out[3] == ["bool", "float", "int", "str"]
+    odd = repl.text(py, "print([tuple(r) for r in spark.sql('SELECT i, t FROM odd').collect()])")
+    assert odd == "[(1, 'a'), ('x7', None), (None, 'c')]"
 
 
 def test_dataframe_api(repl):
