@@ -65,9 +65,10 @@ json_t *render_table(const struct table *t) {
   for (size_t r = 0; r < nrow; r++) {
     json_t *row = json_array_get(t->rows, r);
     for (size_t c = 0; c < ncol; c++) {
-      char *s = cell_text(json_array_get(row, c));
-      char *clean = utf8_sanitize(s ? s : "", s ? strlen(s) : 0);
-      free(s);
+      /* No sanitizing: jansson's strings are valid UTF-8 (a copy stops at
+       * an embedded NUL, still on a character boundary), the rest ASCII. */
+      char *clean = cell_text(json_array_get(row, c));
+      if (!clean) clean = strdup("");
       /* Keep the grid on one line per row. */
       for (char *p = clean; p && *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';

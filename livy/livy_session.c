@@ -359,7 +359,10 @@ static int run_statement(struct livy_session *ls, const char *kind, const char *
       last_shown = el;
     }
     sleep_s(interval);
-    if (interval < 0.5) interval *= 1.6;
+    /* Most statements take well under two seconds: poll them at up to
+     * 20 Hz (a late poll is pure latency), then back off to 2 Hz. */
+    interval *= 1.6;
+    if (interval > (el < 2 ? 0.05 : 0.5)) interval = el < 2 ? 0.05 : 0.5;
   }
   atomic_store(&ls->stmt, -1);
   if (did[0]) {
