@@ -228,6 +228,7 @@ int livy_http_request(struct livy_http *h, const char *method, const char *path,
         rc = err_set(e, ERR_REMOTE, "Livy answered %ld for %s %s: %s", *status, method, path,
                      txt);
       free(txt);
+      if (*status == 401) err_set_ename(e, "AuthenticationError");
       if (resp && rb.len) *resp = json_loadb(rb.data, rb.len, JSON_DECODE_ANY, NULL);
     } else if (resp && rb.len) {
       json_error_t je;

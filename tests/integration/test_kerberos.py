@@ -356,6 +356,7 @@ def test_no_ticket_is_an_actionable_error_then_kinit_fixes_it(kernel_env, krb, t
         c = r["content"]
         assert c["status"] == "error", c
         assert "kinit" in c["evalue"], c["evalue"]
+        assert c["ename"] == "AuthenticationError", c["ename"]
         assert "401" in c["evalue"]
         assert [m for m in msgs if m["msg_type"] == "error"], "the error is shown on IOPub"
         assert time.time() - t0 < 20, "a refused request is not retried for long"

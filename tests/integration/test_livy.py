@@ -212,6 +212,7 @@ def test_wrong_password_is_actionable(livy_kernel):
     r, _ = k.execute("print(1)")
     assert r["content"]["status"] == "error"
     assert "401" in r["content"]["evalue"] and "wrong" not in r["content"]["evalue"]
+    assert r["content"]["ename"] == "AuthenticationError"
 
 
 def test_session_lost_then_recreated(livy_kernel):
