@@ -7,6 +7,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 bash scripts/deps.sh || exit 1
+# The browser test needs the npm registry: without it, test_ui.py is skipped.
+bash scripts/ui_deps.sh || echo "UI test dependencies unavailable: test_ui.py will be skipped"
 [ -x configure ] || autoreconf -fi >/dev/null 2>&1 || exit 1
 autoreconf -fi >/dev/null 2>&1 || exit 1
 
