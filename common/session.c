@@ -8,6 +8,7 @@
 
 void table_free(struct table *t) {
   if (!t) return;
+  table_free(t->earlier);
   json_decref(t->schema);
   json_decref(t->rows);
   free(t);

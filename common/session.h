@@ -57,6 +57,8 @@ struct table {
   json_t *rows;   /* [[v, v, ...], ...] */
   long long total;
   double elapsed; /* seconds, wall clock */
+  struct table *earlier; /* results of the cell's earlier statements (a cell of
+                            several statements), shown first; owned, may be NULL */
 };
 
 void table_free(struct table *t);

@@ -557,6 +557,7 @@ static int is_plan_text(const struct table *t) {
  * other results as a table; statements without columns show nothing. */
 static void show_table(struct sink *sk, const struct table *t, int quiet) {
   if (quiet) return;
+  if (t->earlier) show_table(sk, t->earlier, 0);
   json_t *b = NULL;
   if (is_plan_text(t)) {
     const char *plan = json_string_value(json_array_get(json_array_get(t->rows, 0), 0));
@@ -1074,8 +1075,10 @@ static void show_pretty(struct sink *sk, const char *text) {
       sink_stream(sk, "stdout", parts[i].text);
       continue;
     }
-    struct table t = {json_pack("{s:s, s:[]}", "type", "struct", "fields"), parts[i].rows,
-                      (long long)json_array_size(parts[i].rows), -1};
+    struct table t = {.schema = json_pack("{s:s, s:[]}", "type", "struct", "fields"),
+                      .rows = parts[i].rows,
+                      .total = (long long)json_array_size(parts[i].rows),
+                      .elapsed = -1};
     size_t j;
     json_t *c;
     json_array_foreach(parts[i].columns, j, c) {

@@ -410,6 +410,15 @@ static int l_sql(struct session *s, const char *query, const struct session_sql_
     return 0;
   }
   table_json_to_struct(r, t);
+  /* Earlier statements' results that have columns (SHOW, SELECT, DESCRIBE;
+   * not CREATE or SET) are shown too, as spark-sql prints each. */
+  struct table **tail = *t ? &(*t)->earlier : NULL; /* newest first: each shows its earlier */
+  for (size_t i = n - 1; tail && i-- > 0;) {
+    json_t *ri = json_array_get(results, i);
+    if (!json_array_size(json_object_get(json_object_get(ri, "schema"), "fields"))) continue;
+    table_json_to_struct(ri, tail);
+    tail = *tail ? &(*tail)->earlier : NULL;
+  }
   json_decref(results);
   return *t ? 0 : err_set(e, ERR_NOMEM, "out of memory");
 }

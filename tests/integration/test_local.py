@@ -129,6 +129,13 @@ def test_sql_kernel_runs_statements(make_kernel):
     r, msgs = k.execute(EMP + ";\nSELECT max(salary) AS top FROM emp")
     assert r["content"]["status"] == "ok", r["content"]
     assert "6000.0" in displays(msgs)[-1]["text/plain"]
+    # every statement that returns rows is shown, in order, as spark-sql does
+    r, msgs = k.execute("SELECT 1 AS first; SET spark.sql.shuffle.partitions=3; "
+                        "SELECT count(*) AS n FROM emp")
+    assert r["content"]["status"] == "ok", r["content"]
+    shown = [d["application/vnd.dataresource+json"] for d in displays(msgs)
+             if "application/vnd.dataresource+json" in d]
+    assert [x["schema"]["fields"][0]["name"] for x in shown] == ["first", "key", "n"], shown
 
 
 def test_local_magic_runs_sql_on_the_local_engine(kernel):
