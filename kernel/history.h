@@ -20,8 +20,12 @@ struct history;
 struct history *history_open(const char *path);
 void history_close(struct history *h);
 /* Record code as line `line` of the current session and append it to the
- * file. */
+ * file with one write (no fsync: the line survives the process, not yet a
+ * power cut). */
 void history_add(struct history *h, int line, const char *code);
+/* Make appended lines durable (fdatasync); cheap when nothing was added.
+ * history_close flushes too. */
+void history_flush(struct history *h);
 /* The current session number. */
 int history_session(const struct history *h);
 /* Answer a history_request content (borrowed): hist_access_type tail, range

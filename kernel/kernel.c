@@ -20,8 +20,6 @@
 #include "kernel/history.h"
 #include "kernel/msg.h"
 
-#define IOPUB_QUEUE "inproc://kindling-iopub"
-
 static struct kernel *g_kernel; /* for the signal handler only */
 
 void kernel_log(const char *fmt, ...) {
@@ -57,10 +55,22 @@ void kernel_publish(struct chan *ch, json_t *parent, const char *msg_type, json_
   char topic[128];
   snprintf(topic, sizeof topic, "kernel.%s.%s", k->session_id, msg_type);
   char *ids[1] = {topic};
-  size_t lens[1] = {strlen(topic)};
-  if (hdr && wire_send(ch->pub, ids, lens, 1, hdr, par, meta, content, k->conn.key,
-                       k->conn.key_len) != 0)
-    klog("failed to publish %s", msg_type);
+  size_t idlen[1] = {strlen(topic)};
+  char *parts[4];
+  size_t lens[4];
+  char hex[WIRE_SIG_HEX + 1];
+  /* Serialise and sign outside the lock; hold it only to hand the frames to
+   * ZeroMQ (PUB never blocks: a slow subscriber drops at its HWM). */
+  int rc = hdr ? wire_encode(hdr, par, meta, content, k->conn.key, k->conn.key_len, parts, lens,
+                             hex)
+               : ERR_NOMEM;
+  if (rc == 0) {
+    pthread_mutex_lock(&k->iopub_lock);
+    rc = k->iopub ? wire_send_encoded(k->iopub, ids, idlen, 1, parts, lens, hex) : ERR_IO;
+    pthread_mutex_unlock(&k->iopub_lock);
+    wire_parts_free(parts);
+  }
+  if (rc != 0) klog("failed to publish %s", msg_type);
   json_decref(hdr);
   json_decref(par);
   json_decref(meta);
@@ -354,18 +364,6 @@ static void *hb_main(void *arg) {
   return NULL;
 }
 
-static void *iopub_main(void *arg) {
-  struct kernel *k = arg;
-  void *pull = zmq_socket(k->zctx, ZMQ_PULL);
-  int linger = 0;
-  zmq_setsockopt(pull, ZMQ_LINGER, &linger, sizeof linger);
-  zmq_bind(pull, IOPUB_QUEUE);
-  zmq_proxy(pull, k->iopub, NULL);
-  zmq_close(pull);
-  zmq_close(k->iopub);
-  return NULL;
-}
-
 static void serve_one(struct chan *ch) {
   struct wire_msg *m = NULL;
   struct err e;
@@ -385,8 +383,6 @@ static void serve_one(struct chan *ch) {
 static void *control_main(void *arg) {
   struct kernel *k = arg;
   struct chan *ch = &k->control;
-  ch->pub = zmq_socket(k->zctx, ZMQ_PUSH);
-  zmq_connect(ch->pub, IOPUB_QUEUE);
   while (!atomic_load(&k->quit)) {
     zmq_pollitem_t items[2] = {{ch->sock, 0, ZMQ_POLLIN, 0}, {NULL, k->sig_pipe[0], ZMQ_POLLIN, 0}};
     int n = zmq_poll(items, 2, -1);
@@ -483,14 +479,8 @@ int kernel_run(const char *conn_path, enum kernel_lang lang) {
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  /* The PULL end must be bound before anyone connects a PUSH to it. */
-  pthread_create(&k->iopub_thread, NULL, iopub_main, k);
+  pthread_mutex_init(&k->iopub_lock, NULL);
   pthread_create(&k->hb_thread, NULL, hb_main, k);
-  k->shell.pub = zmq_socket(k->zctx, ZMQ_PUSH);
-  while (zmq_connect(k->shell.pub, IOPUB_QUEUE) != 0) {
-    struct timespec ts = {0, 1000000};
-    nanosleep(&ts, NULL);
-  }
   pthread_create(&k->control_thread, NULL, control_main, k);
   kernel_publish_status(&k->shell, NULL, "starting");
   klog("%s ready (pid %d)", kernel_lang_spec(lang), (int)getpid());
@@ -506,22 +496,29 @@ int kernel_run(const char *conn_path, enum kernel_lang lang) {
     if (items[0].revents & ZMQ_POLLIN) serve_one(&k->shell);
   }
 
-  /* Shutdown: release backend sessions (bounded), let the last IOPub
-   * messages drain, then stop the threads by ending the context. */
+  /* Shutdown: release backend sessions (bounded); let the control thread
+   * finish the request it may be serving (a shutdown_request's reply and
+   * idle) and leave its loop, which checks quit after every wakeup; close
+   * IOPub, whose linger still delivers the last messages during
+   * zmq_ctx_term; then end the context, which stops the heartbeat. */
   exec_state_free(k->exec);
   k->exec = NULL;
-  struct timespec drain = {0, 20 * 1000000};
-  nanosleep(&drain, NULL);
+  history_flush(k->hist);
+  char w = 'w';
+  if (write(k->sig_pipe[1], &w, 1) < 0) { /* a full pipe wakes control too */
+  }
+  pthread_join(k->control_thread, NULL);
+  pthread_mutex_lock(&k->iopub_lock);
+  zmq_close(k->iopub);
+  k->iopub = NULL;
+  pthread_mutex_unlock(&k->iopub_lock);
+  zmq_close(k->control.sock);
   zmq_close(k->shell.sock);
-  zmq_close(k->shell.pub);
   zmq_close(k->stdin_sock);
   zmq_ctx_shutdown(k->zctx);
-  pthread_join(k->control_thread, NULL);
-  zmq_close(k->control.sock);
-  zmq_close(k->control.pub);
   pthread_join(k->hb_thread, NULL);
-  pthread_join(k->iopub_thread, NULL);
   zmq_ctx_term(k->zctx);
+  pthread_mutex_destroy(&k->iopub_lock);
   history_close(k->hist);
   conn_fini(&k->conn);
   g_kernel = NULL;

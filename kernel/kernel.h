@@ -1,14 +1,16 @@
 /* kernel.h: the protocol core of the Kindling kernel.
  *
  * Threads and socket ownership (one owner thread per ZeroMQ socket):
- *   main/shell  shell ROUTER, stdin ROUTER, a PUSH into the IOPub queue;
- *               runs cells one at a time.
- *   control     control ROUTER, a PUSH into the IOPub queue, and the
- *               signal pipe; answers kernel_info, interrupt and shutdown
- *               while a cell runs on shell.
- *   iopub       zmq_proxy from an inproc PULL to the PUB socket, so every
- *               thread publishes without sharing a socket.
+ *   main/shell  shell ROUTER, stdin ROUTER; runs cells one at a time.
+ *   control     control ROUTER and the signal pipe; answers kernel_info,
+ *               interrupt and shutdown while a cell runs on shell.
  *   heartbeat   zmq_proxy echoing the hb ROUTER to itself.
+ * The IOPub PUB socket is the one exception: shell and control both publish
+ * on it directly, one whole message at a time under iopub_lock. A mutex is
+ * the full memory barrier ZeroMQ asks for when a socket changes threads, and
+ * publishing directly saves a thread hop per message (an inproc queue to a
+ * forwarding thread cost a wakeup and two copies for each of the four
+ * messages of even an empty execute).
  * Every request on shell and control is wrapped in status busy/idle with the
  * request's header as parent; idle follows the reply and all its output. */
 #ifndef KINDLING_KERNEL_H
@@ -33,7 +35,6 @@ struct kernel;
 struct chan {
   struct kernel *k;
   void *sock;        /* ROUTER (shell or control), owned by this thread */
-  void *pub;         /* PUSH into the IOPub queue, owned by this thread */
   const char *name;  /* "shell" or "control" */
 };
 
@@ -41,11 +42,12 @@ struct kernel {
   struct conn conn;
   enum kernel_lang lang;
   void *zctx;
-  void *iopub;                 /* PUB, owned by the iopub thread once started */
+  void *iopub;                 /* PUB, used under iopub_lock; NULL once closed */
+  pthread_mutex_t iopub_lock;
   void *hb;                    /* ROUTER, owned by the heartbeat thread */
   void *stdin_sock;            /* ROUTER, owned by the shell thread */
   struct chan shell, control;
-  pthread_t hb_thread, iopub_thread, control_thread;
+  pthread_t hb_thread, control_thread;
   int sig_pipe[2];             /* signal handler -> control thread */
   int wake_pipe[2];            /* control thread -> shell thread (quit) */
   char session_id[37];         /* new per process: restart means new id */

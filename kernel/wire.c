@@ -1,42 +1,58 @@
 /* wire.c: Jupyter wire framing and HMAC signing (see wire.h). */
 #include "kernel/wire.h"
 
+/* The deprecated low-level SHA-256 functions are used on purpose: every EVP
+ * entry point (EVP_MAC, HMAC(), EVP_Digest) first initialises OpenSSL's
+ * provider machinery, which faults in about 2 MB of libcrypto (a quarter of
+ * an idle kernel's memory) and takes a lock-protected method-store lookup per
+ * message. SHA256_Init and friends run the same assembly directly. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
+#include "common/buf.h"
+
+#define HMAC_BLOCK 64 /* SHA-256 block size */
+
 void wire_sign(const char *key, size_t key_len, const struct wire_frame parts[4], char *hex) {
   hex[0] = '\0';
   if (key_len == 0) return;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  /* HMAC_CTX is deprecated on OpenSSL 3; EVP_MAC needs a fetch per call or a
-   * shared context with a lock. The one-shot HMAC() cannot take several
-   * parts, so feed them through a tiny EVP_MAC context per message: the
-   * fetch is cached by OpenSSL and costs well under a microsecond. */
-  EVP_MAC *mac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
-  EVP_MAC_CTX *ctx = mac_alg ? EVP_MAC_CTX_new(mac_alg) : NULL;
-  OSSL_PARAM params[2];
-  params[0] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
-  params[1] = OSSL_PARAM_construct_end();
-  size_t out_len = 0;
-  if (ctx && EVP_MAC_init(ctx, (const unsigned char *)key, key_len, params)) {
-    int ok = 1;
-    for (int i = 0; i < 4 && ok; i++)
-      ok = EVP_MAC_update(ctx, parts[i].data, parts[i].len);
-    if (ok && EVP_MAC_final(ctx, mac, &out_len, sizeof mac)) mac_len = (unsigned)out_len;
+  /* HMAC (RFC 2104): H((K ^ opad) || H((K ^ ipad) || message)), with K the
+   * key zero-padded to a block, or its digest when longer than a block. */
+  unsigned char k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK], inner[SHA256_DIGEST_LENGTH],
+                mac[SHA256_DIGEST_LENGTH];
+  SHA256_CTX ctx;
+  if (key_len > HMAC_BLOCK) {
+    /* Not SHA256(): on OpenSSL 3 the one-shot goes through EVP. */
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, key, key_len);
+    SHA256_Final(k, &ctx);
+  } else {
+    memcpy(k, key, key_len);
   }
-  EVP_MAC_CTX_free(ctx);
-  EVP_MAC_free(mac_alg);
+  for (int i = 0; i < HMAC_BLOCK; i++) pad[i] = k[i] ^ 0x36;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, HMAC_BLOCK);
+  for (int i = 0; i < 4; i++) SHA256_Update(&ctx, parts[i].data, parts[i].len);
+  SHA256_Final(inner, &ctx);
+  for (int i = 0; i < HMAC_BLOCK; i++) pad[i] = k[i] ^ 0x5c;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, HMAC_BLOCK);
+  SHA256_Update(&ctx, inner, sizeof inner);
+  SHA256_Final(mac, &ctx);
+  /* The key schedule is secret: do not leave it on the stack. */
+  OPENSSL_cleanse(k, sizeof k);
+  OPENSSL_cleanse(pad, sizeof pad);
+  OPENSSL_cleanse(&ctx, sizeof ctx);
   static const char digits[] = "0123456789abcdef";
-  for (unsigned i = 0; i < mac_len; i++) {
+  for (unsigned i = 0; i < sizeof mac; i++) {
     hex[2 * i] = digits[mac[i] >> 4];
     hex[2 * i + 1] = digits[mac[i] & 15];
   }
-  hex[2 * mac_len] = '\0';
+  hex[2 * sizeof mac] = '\0';
 }
 
 void wire_msg_free(struct wire_msg *m) {
@@ -128,20 +144,122 @@ fail:
   return rc;
 }
 
+/* ---- compact JSON writer ------------------------------------------------
+ * jansson's json_dumps goes through a callback per token and a printf per
+ * number; on a trivial execute it was the largest single cost in the shell
+ * thread (16 objects per execute). This writer emits the same compact,
+ * UTF-8 text (strings are valid UTF-8 by construction in jansson) with a
+ * handful of buffer appends. */
+
+#define DUMP_MAX_DEPTH 2048 /* jansson's own parse limit; also stops cycles */
+
+static int dump_string(struct buf *b, const char *s, size_t n) {
+  static const char hexd[] = "0123456789ABCDEF"; /* as jansson */
+  int rc = buf_putc(b, '"');
+  size_t run = 0; /* start of the pending run of bytes that need no escape */
+  for (size_t i = 0; i < n && !rc; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    rc = buf_append(b, s + run, i - run);
+    run = i + 1;
+    char esc[6] = {'\\', 0, 0, 0, 0, 0};
+    size_t el = 2;
+    switch (c) {
+      case '"': esc[1] = '"'; break;
+      case '\\': esc[1] = '\\'; break;
+      case '\b': esc[1] = 'b'; break;
+      case '\f': esc[1] = 'f'; break;
+      case '\n': esc[1] = 'n'; break;
+      case '\r': esc[1] = 'r'; break;
+      case '\t': esc[1] = 't'; break;
+      default:
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hexd[c >> 4];
+        esc[5] = hexd[c & 15];
+        el = 6;
+    }
+    if (!rc) rc = buf_append(b, esc, el);
+  }
+  if (!rc) rc = buf_append(b, s + run, n - run);
+  return rc ? rc : buf_putc(b, '"');
+}
+
+static int dump_value(struct buf *b, json_t *v, int depth) {
+  if (depth > DUMP_MAX_DEPTH) return ERR_INVAL;
+  int rc = 0;
+  switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+      const char *key;
+      json_t *val;
+      char sep = '{';
+      json_object_foreach(v, key, val) {
+        if ((rc = buf_putc(b, sep)) || (rc = dump_string(b, key, strlen(key))) ||
+            (rc = buf_putc(b, ':')) || (rc = dump_value(b, val, depth + 1)))
+          return rc;
+        sep = ',';
+      }
+      return sep == '{' ? buf_append(b, "{}", 2) : buf_putc(b, '}');
+    }
+    case JSON_ARRAY: {
+      size_t i;
+      json_t *val;
+      char sep = '[';
+      json_array_foreach(v, i, val) {
+        if ((rc = buf_putc(b, sep)) || (rc = dump_value(b, val, depth + 1))) return rc;
+        sep = ',';
+      }
+      return sep == '[' ? buf_append(b, "[]", 2) : buf_putc(b, ']');
+    }
+    case JSON_STRING:
+      return dump_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER: {
+      char num[24], *p = num + sizeof num;
+      json_int_t x = json_integer_value(v);
+      /* Through unsigned so that the most negative value negates safely. */
+      unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+      do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
+      if (x < 0) *--p = '-';
+      return buf_append(b, p, (size_t)(num + sizeof num - p));
+    }
+    case JSON_REAL: {
+      /* Rare in messages: keep jansson's exact formatting of doubles. */
+      char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+      if (!t) return ERR_INVAL; /* NaN or infinity: not JSON */
+      rc = buf_puts(b, t);
+      free(t);
+      return rc;
+    }
+    case JSON_TRUE: return buf_append(b, "true", 4);
+    case JSON_FALSE: return buf_append(b, "false", 5);
+    case JSON_NULL: return buf_append(b, "null", 4);
+  }
+  return ERR_INVAL;
+}
+
+char *wire_dumps(json_t *v, size_t *len) {
+  struct buf b;
+  buf_init(&b, BUF_UNLIMITED);
+  if (!v || dump_value(&b, v, 0) != 0 || (!b.data && buf_append(&b, "", 0) != 0)) {
+    buf_fini(&b);
+    return NULL;
+  }
+  if (len) *len = b.len;
+  return buf_steal(&b);
+}
+
 int wire_encode(json_t *header, json_t *parent, json_t *metadata, json_t *content,
                 const char *key, size_t key_len, char *parts[4], size_t lens[4], char *hex) {
   json_t *objs[4] = {header, parent, metadata, content};
   struct wire_frame fr[4];
   for (int i = 0; i < 4; i++) {
-    /* JSON_ENSURE_ASCII is off: jansson emits UTF-8, which every client
-     * accepts and which keeps non-ASCII output compact. */
-    parts[i] = json_dumps(objs[i], JSON_COMPACT);
+    /* Non-ASCII stays UTF-8 (not escaped): every client accepts it and
+     * it keeps non-ASCII output compact. */
+    parts[i] = wire_dumps(objs[i], &lens[i]);
     if (!parts[i]) {
       for (int j = 0; j < i; j++) free(parts[j]);
       for (int j = 0; j < 4; j++) parts[j] = NULL;
       return ERR_NOMEM;
     }
-    lens[i] = strlen(parts[i]);
     fr[i].data = parts[i];
     fr[i].len = lens[i];
   }
@@ -196,6 +314,18 @@ int wire_recv(void *sock, int flags, const char *key, size_t key_len, struct wir
   return rc;
 }
 
+int wire_send_encoded(void *sock, char *const *ids, const size_t *ids_len, size_t nids,
+                      char *const parts[4], const size_t lens[4], const char *hex) {
+  int rc = 0;
+  for (size_t i = 0; i < nids && !rc; i++)
+    if (zmq_send(sock, ids[i], ids_len[i], ZMQ_SNDMORE) < 0) rc = ERR_IO;
+  if (!rc && zmq_send(sock, WIRE_DELIM, sizeof WIRE_DELIM - 1, ZMQ_SNDMORE) < 0) rc = ERR_IO;
+  if (!rc && zmq_send(sock, hex, strlen(hex), ZMQ_SNDMORE) < 0) rc = ERR_IO;
+  for (int i = 0; i < 4 && !rc; i++)
+    if (zmq_send(sock, parts[i], lens[i], i < 3 ? ZMQ_SNDMORE : 0) < 0) rc = ERR_IO;
+  return rc;
+}
+
 int wire_send(void *sock, char *const *ids, const size_t *ids_len, size_t nids, json_t *header,
               json_t *parent, json_t *metadata, json_t *content, const char *key,
               size_t key_len) {
@@ -204,12 +334,7 @@ int wire_send(void *sock, char *const *ids, const size_t *ids_len, size_t nids, 
   char hex[WIRE_SIG_HEX + 1];
   int rc = wire_encode(header, parent, metadata, content, key, key_len, parts, lens, hex);
   if (rc) return rc;
-  for (size_t i = 0; i < nids && !rc; i++)
-    if (zmq_send(sock, ids[i], ids_len[i], ZMQ_SNDMORE) < 0) rc = ERR_IO;
-  if (!rc && zmq_send(sock, WIRE_DELIM, sizeof WIRE_DELIM - 1, ZMQ_SNDMORE) < 0) rc = ERR_IO;
-  if (!rc && zmq_send(sock, hex, strlen(hex), ZMQ_SNDMORE) < 0) rc = ERR_IO;
-  for (int i = 0; i < 4 && !rc; i++)
-    if (zmq_send(sock, parts[i], lens[i], i < 3 ? ZMQ_SNDMORE : 0) < 0) rc = ERR_IO;
+  rc = wire_send_encoded(sock, ids, ids_len, nids, parts, lens, hex);
   wire_parts_free(parts);
   return rc;
 }

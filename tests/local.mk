@@ -8,6 +8,18 @@ tests_unit_test_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c tests/tap.h
 tests_unit_test_conn_LDADD = $(UNIT_LDADD)
 
+# The wire serialiser, HMAC and message ids.
+check_PROGRAMS += tests/unit/test_wire_encode
+TESTS += tests/unit/test_wire_encode
+tests_unit_test_wire_encode_SOURCES = tests/unit/test_wire_encode.c tests/tap.h
+tests_unit_test_wire_encode_LDADD = $(UNIT_LDADD)
+
+# Hostile wire inputs replayed through the wire fuzz target.
+check_PROGRAMS += tests/unit/test_wire_corpus
+TESTS += tests/unit/test_wire_corpus
+tests_unit_test_wire_corpus_SOURCES = tests/unit/test_wire_corpus.c tests/fuzz/fuzz_wire.c tests/tap.h
+tests_unit_test_wire_corpus_LDADD = $(UNIT_LDADD)
+
 # The code generated for Livy sessions (send_to_spark, -o).
 check_PROGRAMS += tests/unit/test_livy_code
 TESTS += tests/unit/test_livy_code
@@ -21,6 +33,12 @@ tests_unit_test_pretty_SOURCES = tests/unit/test_pretty.c tests/fuzz/fuzz_pretty
 tests_unit_test_pretty_LDADD = $(UNIT_LDADD)
 
 if FUZZING
+check_PROGRAMS += tests/fuzz/fuzz_wire
+tests_fuzz_fuzz_wire_SOURCES = tests/fuzz/fuzz_wire.c kernel/wire.c
+tests_fuzz_fuzz_wire_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_wire_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_wire_LDADD = common/libcommon.a $(DEPS_LIBS)
+
 check_PROGRAMS += tests/fuzz/fuzz_pretty
 tests_fuzz_fuzz_pretty_SOURCES = tests/fuzz/fuzz_pretty.c kernel/pretty.c
 tests_fuzz_fuzz_pretty_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
