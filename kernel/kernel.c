@@ -385,10 +385,18 @@ static void *control_main(void *arg) {
   struct chan *ch = &k->control;
   while (!atomic_load(&k->quit)) {
     zmq_pollitem_t items[2] = {{ch->sock, 0, ZMQ_POLLIN, 0}, {NULL, k->sig_pipe[0], ZMQ_POLLIN, 0}};
-    int n = zmq_poll(items, 2, -1);
+    int n = zmq_poll(items, 2, k->parent > 0 ? 1000 : -1);
     if (n < 0) {
       if (zmq_errno() == EINTR) continue;
       break; /* ETERM */
+    }
+    /* A frontend that died without a shutdown_request (a killed console)
+     * would leave us and our Spark session running forever: as ipykernel's
+     * parent poller does, leave when we are reparented. */
+    if (k->parent > 0 && getppid() != k->parent) {
+      klog("parent process %d is gone: shutting down", (int)k->parent);
+      request_quit(k);
+      break;
     }
     if (items[1].revents & ZMQ_POLLIN) {
       char sig[16];
@@ -479,6 +487,8 @@ int kernel_run(const char *conn_path, enum kernel_lang lang) {
   sigaction(SIGTERM, &sa, NULL);
   signal(SIGPIPE, SIG_IGN);
 
+  const char *jpp = getenv("JPY_PARENT_PID");
+  if (jpp && atoi(jpp) > 1 && atoi(jpp) == (int)getppid()) k->parent = (pid_t)atoi(jpp);
   pthread_mutex_init(&k->iopub_lock, NULL);
   pthread_create(&k->hb_thread, NULL, hb_main, k);
   pthread_create(&k->control_thread, NULL, control_main, k);

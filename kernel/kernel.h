@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 
 #include "common/err.h"
 #include "kernel/conn.h"
@@ -55,6 +56,8 @@ struct kernel {
   int execution_count;         /* shell thread only */
   atomic_int interrupt;        /* set by control, read by the running cell */
   atomic_int quit;             /* shutdown requested */
+  pid_t parent;                /* the frontend that started us (JPY_PARENT_PID),
+                                  0 when not watched: its exit ends the kernel */
   atomic_int busy_exec;        /* 1 while a cell runs */
   struct history *hist;        /* shell thread only */
   struct exec_state *exec;     /* cell interpreter state (sessions, vars) */

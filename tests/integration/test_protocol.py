@@ -389,3 +389,31 @@ def test_rss_stable_over_1000_executes(kernel):
         kernel.execute("%%info")
     grown = proc.memory_info().rss - base
     assert grown < 1 << 20, f"RSS grew by {grown} bytes over 1000 executes"
+
+
+def test_kernel_exits_when_its_frontend_is_killed(kernel_env):
+    # A frontend killed without a shutdown_request (SIGKILLed console) must
+    # not leave the kernel, and its Spark session, running forever.
+    import subprocess
+    import sys
+    script = ("import time\n"
+              "from jupyter_client.manager import KernelManager\n"
+              "km = KernelManager(kernel_name='kindling-pyspark')\n"
+              "km.start_kernel()\n"
+              "kc = km.client(); kc.start_channels(); kc.wait_for_ready(timeout=30)\n"
+              "print(km.provisioner.process.pid, flush=True)\n"
+              "time.sleep(60)\n")
+    front = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    kpid = int(front.stdout.readline())
+    assert psutil.pid_exists(kpid)
+    front.kill()
+    front.wait()
+    deadline = time.time() + 3
+    gone = False
+    while time.time() < deadline and not gone:
+        try:
+            gone = psutil.Process(kpid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            gone = True
+        time.sleep(0.1)
+    assert gone, "the kernel outlived its frontend"
