@@ -9,4 +9,4 @@ export top_srcdir top_builddir
 export KINDLING_BIN="${KINDLING_BIN:-$top_builddir/kindling}"
 cd "$top_srcdir/tests/integration" || exit 99
 # shellcheck disable=SC2086
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider ${PYTEST_ARGS:-} . ../livy
+exec /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider ${PYTEST_ARGS:-} . ../livy
