@@ -249,6 +249,53 @@ static void kv_row(struct buf *text, struct buf *html, const char *k, const char
   buf_puts(html, "</code></td></tr>");
 }
 
+/* The session as sparkmagic's %%info shows it: ID, application id, kind,
+ * state, Spark UI and driver log links, and the current-session mark. */
+static void session_table(json_t *inf, struct buf *text, struct buf *html) {
+  static const char *const cols[] = {"ID", "Application ID", "Kind", "State", "Spark UI",
+                                     "Driver log", "Current session?"};
+  char id[32];
+  snprintf(id, sizeof id, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(inf, "id")));
+  const char *v[7] = {id,
+                      json_string_value(json_object_get(inf, "appId")),
+                      json_string_value(json_object_get(inf, "kind")),
+                      json_string_value(json_object_get(inf, "state")),
+                      json_string_value(json_object_get(inf, "sparkUiUrl")),
+                      json_string_value(json_object_get(inf, "driverLogUrl")),
+                      "\u2714"};
+  buf_puts(html, "<table><tr>");
+  for (int i = 0; i < 7; i++) {
+    buf_puts(html, "<th>");
+    buf_put_html(html, cols[i]);
+    buf_puts(html, "</th>");
+  }
+  buf_puts(html, "</tr><tr>");
+  buf_puts(text, "\n");
+  for (int i = 0; i < 7; i++) {
+    const char *x = v[i] ? v[i] : "";
+    buf_printf(text, "%-17s %s\n", cols[i], x);
+    buf_puts(html, "<td>");
+    if ((i == 4 || i == 5) && (!strncmp(x, "http://", 7) || !strncmp(x, "https://", 8))) {
+      buf_puts(html, "<a target=\"_blank\" href=\"");
+      buf_put_html(html, x);
+      buf_puts(html, "\">Link</a>");
+    } else {
+      buf_put_html(html, x);
+    }
+    buf_puts(html, "</td>");
+  }
+  buf_puts(html, "</tr></table>");
+  json_t *conf = json_object_get(inf, "conf"); /* the local engine's settings */
+  char *cs = json_object_size(conf) ? json_dumps(conf, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  if (cs) {
+    buf_printf(text, "%-17s %s\n", "Spark settings", cs);
+    buf_puts(html, "<p>Spark settings: <code>");
+    buf_put_html(html, cs);
+    buf_puts(html, "</code></p>");
+  }
+  free(cs);
+}
+
 static json_t *do_info(struct exec_state *st, struct exec_request *er, struct sink *s) {
   struct buf text, html;
   buf_init(&text, 1 << 20);
@@ -270,16 +317,11 @@ static json_t *do_info(struct exec_state *st, struct exec_request *er, struct si
   pthread_mutex_lock(&st->lock);
   struct session *sess = st->session;
   pthread_mutex_unlock(&st->lock);
-  if (sess && sess->started) {
-    json_t *inf = sess->ops->info(sess);
-    char *is = inf ? json_dumps(inf, JSON_COMPACT) : NULL;
-    kv_row(&text, &html, "Session", is ? is : "?");
-    free(is);
-    json_decref(inf);
-  } else {
-    kv_row(&text, &html, "Session", "not started (starts with the first Spark cell)");
-  }
+  json_t *inf = sess && sess->started ? sess->ops->info(sess) : NULL;
+  if (!inf) kv_row(&text, &html, "Session", "not started (starts with the first Spark cell)");
   buf_puts(&html, "</table>");
+  if (inf) session_table(inf, &text, &html);
+  json_decref(inf);
   display_text_html(s, text.data, html.data);
   buf_fini(&text);
   buf_fini(&html);

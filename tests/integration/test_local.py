@@ -64,7 +64,12 @@ def test_maxrows_and_quiet_and_output_var(kernel):
     assert "clear_output" in kinds, kinds
     clear = kinds.index("clear_output")
     assert msgs[clear]["content"]["wait"] is True
-    assert kinds[clear + 1] == "display_data" and "Session" in msgs[clear + 1]["content"]["data"]["text/plain"]
+    assert kinds[clear + 1] == "display_data"
+    # ... the session table a Livy user sees after %%configure -f
+    info = msgs[clear + 1]["content"]["data"]
+    for col in ("ID", "Application ID", "Kind", "State", "Spark UI", "Driver log", "Current session?"):
+        assert f"<th>{col}</th>" in info["text/html"] and col in info["text/plain"], col
+    assert "idle" in info["text/plain"]
     r, msgs = kernel.execute("%%sql\nDESCRIBE ids")
     assert r["content"]["status"] == "ok", r["content"]
     # %%send_to_spark -t df to a local session makes a view under the new name
@@ -210,3 +215,31 @@ def test_two_kernels_do_not_share_scratch(make_kernel):
             if "--connect" in cl:
                 dirs.add(os.path.dirname(cl[cl.index("--connect") + 1].replace("ipc://", "")))
     assert len(dirs) == 2, dirs
+
+
+def test_lost_executor_is_a_warning_and_the_cell_succeeds(kernel):
+    # An executor process killed mid-job: its tasks run again elsewhere, the
+    # cell still answers, and what happened is said on stderr.
+    r, _ = kernel.execute('%%configure -f\n{"numExecutors": 2, "executorCores": 1}')
+    assert r["content"]["status"] == "ok", r["content"]
+    query = ("%%sql\nSELECT count(*) AS n FROM range(0, 2000) a CROSS JOIN range(0, 2000) b "
+             "CROSS JOIN range(0, 40) c WHERE a.id + b.id + c.id >= 0")
+    msg_id = kernel.kc.execute(query)
+    execs = []
+    deadline = time.time() + 20
+    while len(execs) < 2 and time.time() < deadline:
+        execs = [p for p in engine_children(kernel.km.provisioner.process.pid)
+                 if "executor" in p.cmdline()]
+        time.sleep(0.1)
+    assert len(execs) == 2, execs
+    time.sleep(1.0)
+    os.kill(execs[0].pid, signal.SIGKILL)
+    reply = kernel.kc.get_shell_msg(timeout=120)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert reply["content"]["status"] == "ok", reply["content"]
+    msgs = kernel.iopub_for(msg_id, timeout=30)
+    warn = "".join(m["content"]["text"] for m in msgs
+                   if m["msg_type"] == "stream" and m["content"]["name"] == "stderr")
+    assert "WARN" in warn and "executor" in warn.lower(), warn
+    rows = displays(msgs)[-1]["application/vnd.dataresource+json"]["data"]
+    assert rows == [{"n": 2000 * 2000 * 40}]
