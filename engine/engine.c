@@ -437,6 +437,7 @@ struct planned {
   struct ast_script *script;
   struct plan *plan;    /* optimized; the target subquery's plan if any */
   struct pplan *pp;
+  struct join_cache *joins; /* broadcast tables shared by this process's tasks */
   struct physical_conf pc;
   struct value *scalars;
   int nscalars;
@@ -449,6 +450,7 @@ struct planned {
 
 static void planned_free(struct planned *p) {
   if (!p) return;
+  join_cache_free(p->joins);
   plan_ctx_free(p->ctx);
   plan_ctx_free(p->vctx);
   ast_script_free(p->script);
@@ -505,6 +507,8 @@ static int prepare(struct catalog *cat, const char *sql, size_t len, const struc
     else p->plan = s->target_plan;
   }
   if (!rc && physical) rc = physical_plan(p->ctx, p->plan, pc, &p->pp, e);
+  /* Without a cache (out of memory) each task builds its own tables. */
+  if (!rc && physical) p->joins = join_cache_new();
   if (rc) {
     planned_free(p);
     return rc;
@@ -864,6 +868,7 @@ static int run_task(struct planned *p, struct cluster_task *t, struct cluster_ta
   struct ptask_inputs in = {t->ninputs, t->input_stage, t->inputs, t->ninput_files, t->part_lo,
                             t->part_hi};
   const struct pstage *st = &p->pp->stages[t->stage];
+  t->ctx->joins = p->joins;
   struct op *root = physical_build(p->pp, t->stage, t->task, &in, t->ctx, err);
   if (!root) return err->code ? err->code : ERR_NOMEM;
   int rc = 0, got;

@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -196,6 +199,17 @@ static void event(struct cluster *c, const char *fmt, ...) {
 }
 
 static int is_local(const struct cluster *c) { return c->conf.executors == 0; }
+
+void cluster_tune_malloc(void) {
+#ifdef __GLIBC__
+  static atomic_int done;
+  if (atomic_exchange(&done, 1)) return;
+  /* Blocks up to 32 MiB come from the heap (not a fresh mapping), and the
+   * heap is trimmed only past 1 GiB of free space at its top. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 static int inflight_add(struct xslot *x, uint64_t tid) {
   if (x->ninflight == x->capinflight) {
@@ -929,7 +943,10 @@ static int submit_stage(struct cluster *c, struct job *j, int s) {
   int *lo = NULL, *hi = NULL;
   if (d->coalesce && d->nparents > 0) {
     /* AQE: merge consecutive partitions until their bytes over all
-     * parents' map outputs reach the advisory size. */
+     * parents' map outputs reach the target size. As Spark's
+     * coalescePartitions.parallelismFirst, the target is at most the total
+     * over the task slots, so a small shuffle still keeps every core busy,
+     * but not under 1 MiB (nor the advisory size, when that is smaller). */
     lo = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
     hi = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
     if (!lo || !hi) {
@@ -937,6 +954,19 @@ static int submit_stage(struct cluster *c, struct job *j, int s) {
       free(hi);
       return ERR_NOMEM;
     }
+    int64_t total = 0;
+    for (int k = 0; k < d->nparents; k++) {
+      struct sstage *ps = &j->st[d->parents[k]];
+      int np = ps->def->nparts_out < n ? ps->def->nparts_out : n;
+      for (int t = 0; t < ps->ntasks; t++)
+        for (int p = 0; p < np && ps->tasks[t].out_bytes; p++) total += ps->tasks[t].out_bytes[p];
+    }
+    int64_t slots = (int64_t)c->conf.cores * (is_local(c) ? 1 : c->conf.executors);
+    int64_t adv = c->conf.advisory_partition_bytes;
+    int64_t floor_bytes = adv < ((int64_t)1 << 20) ? adv : ((int64_t)1 << 20);
+    int64_t target = (total + slots - 1) / (slots > 0 ? slots : 1);
+    if (target > adv) target = adv;
+    if (target < floor_bytes) target = floor_bytes;
     int m = 0, start = 0;
     int64_t acc = 0;
     for (int p = 0; p < n; p++) {
@@ -946,7 +976,7 @@ static int submit_stage(struct cluster *c, struct job *j, int s) {
         for (int t = 0; t < ps->ntasks; t++)
           if (ps->tasks[t].out_bytes) acc += ps->tasks[t].out_bytes[p];
       }
-      if (acc >= c->conf.advisory_partition_bytes) {
+      if (acc >= target) {
         lo[m] = start;
         hi[m++] = p + 1;
         start = p + 1;
@@ -1330,6 +1360,7 @@ void cluster_cancel(struct cluster *c) {
 int cluster_start(struct cluster **out, const struct cluster_conf *conf, cluster_task_fn fn,
                   void *fn_arg, struct err *err) {
   *out = NULL;
+  cluster_tune_malloc();
   if (!conf || conf->executors < 0 || conf->executors > 256 || conf->cores < 1 ||
       conf->cores > 1024)
     return err_set(err, ERR_INVAL, "invalid cluster configuration (executors %d, cores %d)",

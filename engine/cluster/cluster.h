@@ -172,6 +172,13 @@ int cluster_kill_executor(struct cluster *c, int index, int sig);
 /* Stop executors, reap them, remove the scratch directory. NULL allowed. */
 void cluster_stop(struct cluster *c);
 
+/* Keep freed heap memory in the process instead of returning it to the
+ * kernel after every operator: a query's hash tables and buffers are freed
+ * and reallocated at the same sizes by the next job, and fresh pages cost a
+ * fault and a clear each (glibc only; no-op elsewhere). Called by
+ * cluster_start and executor_main. */
+void cluster_tune_malloc(void);
+
 /* Entry point of an executor process (argv from cluster_start). Returns
  * the process exit status. */
 int executor_main(int argc, char **argv, cluster_task_fn fn, void *fn_arg);

@@ -412,6 +412,7 @@ static const char *arg_val(int argc, char **argv, const char *name) {
 int executor_main(int argc, char **argv, cluster_task_fn fn, void *fn_arg) {
   /* Die with the driver even if it is killed outright. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  cluster_tune_malloc();
   pid_t ppid0 = getppid();
   struct xproc xps, *xp = &xps;
   memset(xp, 0, sizeof *xp);

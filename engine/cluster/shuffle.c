@@ -227,16 +227,38 @@ int shuffle_writer_open(struct shuffle_writer **out, struct task_ctx *t, const c
   return 0;
 }
 
+/* 1 when the first n validity bits are all set (no NULL in the column). */
+static int all_valid(const uint64_t *bm, uint32_t n) {
+  uint64_t acc = ~(uint64_t)0;
+  for (uint32_t w = 0; w < n / 64; w++) acc &= bm[w];
+  if (n & 63) acc &= bm[n / 64] | ~(((uint64_t)1 << (n & 63)) - 1);
+  return acc == ~(uint64_t)0;
+}
+
+/* Set bits [from, from + n). */
+static void set_bits(uint64_t *bm, uint32_t from, uint32_t n) {
+  uint32_t end = from + n;
+  while (from < end && (from & 63)) {
+    bm[from >> 6] |= (uint64_t)1 << (from & 63);
+    from++;
+  }
+  for (; from + 64 <= end; from += 64) bm[from >> 6] = ~(uint64_t)0;
+  for (; from < end; from++) bm[from >> 6] |= (uint64_t)1 << (from & 63);
+}
+
 /* batch_append_rows specialised by element size: the writer's hot loop
- * (rows of one input batch scattered to a partition's buffer). */
-static int scatter(struct batch *dst, const struct batch *src, const uint32_t *sel, uint32_t n) {
+ * (rows of one input batch scattered to a partition's buffer). nonull[c]:
+ * column c of src has no NULL (its validity needs no per-row copy). */
+static int scatter(struct batch *dst, const struct batch *src, const uint32_t *sel, uint32_t n,
+                   const uint8_t *nonull) {
   uint32_t base = dst->nrows;
   for (int c = 0; c < src->ncols; c++) {
     const struct vector *sv = &src->cols[c];
     struct vector *dv = &dst->cols[c];
     const uint64_t *sb = sv->validity;
     uint64_t *db = dv->validity;
-    for (uint32_t k = 0; k < n; k++) {
+    if (nonull[c]) set_bits(db, base, n);
+    else for (uint32_t k = 0; k < n; k++) {
       uint32_t i = sel[k], o = base + k;
       uint64_t bit = (sb[i >> 6] >> (i & 63)) & 1;
       db[o >> 6] = (db[o >> 6] & ~((uint64_t)1 << (o & 63))) | (bit << (o & 63));
@@ -410,8 +432,13 @@ int shuffle_writer_add(struct shuffle_writer *w, const struct batch *b, struct e
   } else {
     hash_batch(b, w->keys, w->nkeys, n, w->hash);
     uint32_t np = (uint32_t)w->nparts;
+    /* h % np by multiplication (Lemire, Kaser, Kurz: "Faster remainder by
+     * direct computation", 2019): exact for every 64-bit h. */
+    const __uint128_t M = ~(__uint128_t)0 / np + 1;
     for (uint32_t i = 0; i < n; i++) {
-      uint32_t p = (uint32_t)(w->hash[i] % np);
+      __uint128_t low = M * w->hash[i];
+      __uint128_t hi = (((low & ~(uint64_t)0) * np) >> 64) + (low >> 64) * np;
+      uint32_t p = (uint32_t)(hi >> 64);
       w->hash[i] = p; /* reuse: partition of row i */
       if (w->cnt[p]++ == 0) w->touched[ntouched++] = (int)p;
     }
@@ -424,6 +451,9 @@ int shuffle_writer_add(struct shuffle_writer *w, const struct batch *b, struct e
     for (uint32_t i = 0; i < n; i++) w->sel[w->start[w->hash[i]]++] = i;
     for (int k = 0; k < ntouched; k++) w->start[w->touched[k]] -= w->cnt[w->touched[k]];
   }
+  uint8_t nonull_small[64], *nonull = b->ncols <= 64 ? nonull_small : malloc((size_t)b->ncols);
+  if (!nonull) return err_set(err, ERR_NOMEM, "out of memory");
+  for (int c = 0; c < b->ncols; c++) nonull[c] = (uint8_t)all_valid(b->cols[c].validity, n);
   int rc = 0;
   for (int k = 0; k < ntouched && !rc; k++) {
     int pi = w->touched[k];
@@ -441,7 +471,7 @@ int shuffle_writer_add(struct shuffle_writer *w, const struct batch *b, struct e
       }
       uint32_t room = p->b->capacity - p->b->nrows;
       uint32_t m = left < room ? left : room;
-      if (scatter(p->b, b, sel, m)) {
+      if (scatter(p->b, b, sel, m, nonull)) {
         rc = err_set(err, ERR_NOMEM, "out of memory buffering shuffle data");
         break;
       }
@@ -458,6 +488,7 @@ int shuffle_writer_add(struct shuffle_writer *w, const struct batch *b, struct e
     }
   }
   for (int k = 0; k < ntouched; k++) w->cnt[w->touched[k]] = 0;
+  if (nonull != nonull_small) free(nonull);
   return rc;
 }
 

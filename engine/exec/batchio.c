@@ -170,19 +170,63 @@ int batchio_decode(const void *p, size_t len, struct batch **out, size_t *used, 
   return 0;
 }
 
+/* 1 when the first n bits of bm are all set. */
+static int all_set(const uint64_t *bm, uint32_t n) {
+  uint64_t acc = ~(uint64_t)0;
+  for (uint32_t w = 0; w < n / 64; w++) acc &= bm[w];
+  if (n & 63) acc &= bm[n / 64] | ~(((uint64_t)1 << (n & 63)) - 1);
+  return acc == ~(uint64_t)0;
+}
+
+/* Set bits [from, from + n) of bm. */
+static void set_range(uint64_t *bm, uint32_t from, uint32_t n) {
+  uint32_t end = from + n;
+  for (; from < end && (from & 63); from++) bm[from >> 6] |= (uint64_t)1 << (from & 63);
+  for (; from + 64 <= end; from += 64) bm[from >> 6] = ~(uint64_t)0;
+  for (; from < end; from++) bm[from >> 6] |= (uint64_t)1 << (from & 63);
+}
+
+/* Validity bits sel[0..n) (or [0, n)) of src to dst bits [base, base + n);
+ * src_rows: the rows src has (a column without NULLs sets a range). */
+static void copy_validity(uint64_t *d, const uint64_t *s, const uint32_t *sel, uint32_t n,
+                          uint32_t base, uint32_t src_rows) {
+  if (sel && all_set(s, src_rows)) {
+    set_range(d, base, n);
+    return;
+  }
+  if (!sel && (base & 63) == 0) {
+    /* Word-aligned destination: whole words, then the tail bits. */
+    size_t full = n / 64, dw = base / 64;
+    memcpy(d + dw, s, full * 8);
+    if (n & 63) {
+      uint64_t m = ((uint64_t)1 << (n & 63)) - 1;
+      d[dw + full] = (d[dw + full] & ~m) | (s[full] & m);
+    }
+    return;
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t i = sel ? sel[k] : k, o = base + k;
+    uint64_t bit = (s[i >> 6] >> (i & 63)) & 1;
+    d[o >> 6] = (d[o >> 6] & ~((uint64_t)1 << (o & 63))) | (bit << (o & 63));
+  }
+}
+
 int batch_append_rows(struct batch *dst, const struct batch *src, const uint32_t *sel,
                       uint32_t n) {
+  return batch_append_cols(dst, src, sel, n, NULL);
+}
+
+int batch_append_cols(struct batch *dst, const struct batch *src, const uint32_t *sel, uint32_t n,
+                      const uint8_t *skip) {
   if (!sel) n = src->nrows;
   uint32_t base = dst->nrows;
   if ((uint64_t)base + n > dst->capacity) return ERR_TOOBIG;
   for (int c = 0; c < src->ncols; c++) {
+    if (skip && skip[c]) continue;
     const struct vector *s = &src->cols[c];
     struct vector *d = &dst->cols[c];
     size_t es = vector_elem_size(s->type.id);
-    for (uint32_t k = 0; k < n; k++) {
-      uint32_t i = sel ? sel[k] : k;
-      bitmap_put(d->validity, base + k, bitmap_get(s->validity, i));
-    }
+    copy_validity(d->validity, s->validity, sel, n, base, src->nrows);
     if (s->type.id == TYPE_STRING) {
       const struct sv *ss = vector_sv(s);
       struct sv *ds = vector_sv(d);
@@ -196,22 +240,44 @@ int batch_append_rows(struct batch *dst, const struct batch *src, const uint32_t
       for (uint32_t k = 0; k < n; k++) {
         const struct sv *x = &ss[sel ? sel[k] : k];
         /* Always copy: a view into its own slot's prefix would dangle as
-         * soon as a compaction moved the slot. */
-        if (x->len) {
-          memcpy(bytes, x->ptr, x->len);
-          ds[base + k] = sv_make(bytes, x->len);
-          bytes += x->len;
+         * soon as a compaction moved the slot. The slot itself (length
+         * and prefix) is copied as is; short strings (flags, codes) are
+         * copied byte by byte rather than through a library call. */
+        struct sv v = *x;
+        uint32_t len = x->len;
+        if (len) {
+          if (len <= 8)
+            for (uint32_t b = 0; b < len; b++) bytes[b] = x->ptr[b];
+          else
+            memcpy(bytes, x->ptr, len);
+          v.ptr = bytes;
+          bytes += len;
         } else {
-          ds[base + k] = sv_make("", 0);
+          v = sv_make("", 0);
         }
+        ds[base + k] = v;
       }
     } else if (es) {
       char *dd = (char *)d->data + (size_t)base * es;
       const char *sd = s->data;
-      if (!sel)
+      if (!sel) {
         memcpy(dd, sd, es * n);
-      else
+        continue;
+      }
+      /* Gathers specialised by element size (the filter's hot loop). */
+      switch (es) {
+      case 1:
+        for (uint32_t k = 0; k < n; k++) ((uint8_t *)dd)[k] = ((const uint8_t *)sd)[sel[k]];
+        break;
+      case 4:
+        for (uint32_t k = 0; k < n; k++) ((uint32_t *)dd)[k] = ((const uint32_t *)sd)[sel[k]];
+        break;
+      case 8:
+        for (uint32_t k = 0; k < n; k++) ((uint64_t *)dd)[k] = ((const uint64_t *)sd)[sel[k]];
+        break;
+      default:
         for (uint32_t k = 0; k < n; k++) memcpy(dd + (size_t)k * es, sd + (size_t)sel[k] * es, es);
+      }
     }
   }
   batch_set_rows(dst, base + n);

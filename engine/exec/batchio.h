@@ -38,6 +38,12 @@ int batchio_decode(const void *p, size_t len, struct batch **out, size_t *used, 
 int batch_append_rows(struct batch *dst, const struct batch *src, const uint32_t *sel,
                       uint32_t n);
 
+/* batch_append_rows except the columns c with skip[c] != 0 (skip may be
+ * NULL): their rows in dst are left unset, for a consumer that never reads
+ * them. */
+int batch_append_cols(struct batch *dst, const struct batch *src, const uint32_t *sel, uint32_t n,
+                      const uint8_t *skip);
+
 /* Column types of b into types (room for b->ncols). */
 void batch_types(const struct batch *b, struct type *types);
 

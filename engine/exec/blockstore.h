@@ -4,9 +4,8 @@
  *
  * A block is the list of batches a split decodes to, with *every* column of
  * the table, so any later projection can be served from it. Blocks are
- * immutable once stored: readers copy the fixed-width column data they hand
- * to operators (operators may compact batches in place) and share the
- * string bytes.
+ * immutable once stored: readers hand operators views of the stored
+ * vectors (an operator never writes to a batch it did not produce).
  *
  * Thread safety: all functions are safe to call concurrently. */
 #ifndef KINDLING_ENGINE_EXEC_BLOCKSTORE_H

@@ -40,6 +40,8 @@ struct task_ctx {
   struct mem_budget *mem;     /* the executor's budget, shared by its tasks */
   const char *spill_dir;      /* existing directory for spill files */
   const atomic_int *cancel;   /* non-zero: stop with ERR_CANCELLED */
+  struct join_cache *joins;   /* broadcast join tables shared by the job's
+                               * tasks in this process (borrowed; may be NULL) */
   /* metrics, added to by operators (single task: no atomics needed) */
   int64_t rows_in, rows_out;
   int64_t spill_bytes;
@@ -86,6 +88,12 @@ struct op *op_batches(struct task_ctx *t, const struct type *types, int ncols,
 struct op *op_filter(struct task_ctx *t, struct op *child, const struct expr *cond,
                      struct err *err);
 
+/* Tell a filter (op from op_filter; other operators ignore it) that its
+ * consumer reads only the columns c with needed[c] != 0 (ncols entries,
+ * borrowed): the others are not copied when rows are compacted, and hold
+ * unspecified values. */
+void op_filter_needed(struct op *op, const uint8_t *needed);
+
 /* Compute n expressions per row. */
 struct op *op_project(struct task_ctx *t, struct op *child, struct expr *const *exprs, int n,
                       struct err *err);
@@ -124,6 +132,33 @@ struct op *op_hash_join(struct task_ctx *t, struct op *probe, struct op *build,
                         enum plan_join_type type, struct expr *const *probe_keys,
                         struct expr *const *build_keys, const int *null_safe, int nkeys,
                         const struct expr *cond, int null_aware, struct err *err);
+
+/* Broadcast join build sides shared by the tasks of one job that run in
+ * one process: every task of a stage reads the same broadcast input, so the
+ * first task to get there builds the hash table and the others wait for it
+ * and probe it read-only, instead of each decoding, copying and hashing the
+ * same rows again. The tables are freed with the cache (when the job's plan
+ * is freed); once built they are not charged to any task's budget (as
+ * Spark's broadcast relations live outside execution memory). A build that
+ * fails or spills is not shared: every task then builds its own. */
+struct join_cache;
+
+/* New empty cache, or NULL when out of memory (callers then do not share). */
+struct join_cache *join_cache_new(void);
+
+/* Free every table. No join may still use the cache. NULL allowed. */
+void join_cache_free(struct join_cache *c);
+
+/* op_hash_join whose build side (a broadcast input, identical for every
+ * task using the same key) is shared through t->joins under key (any
+ * pointer stable for the job, e.g. the plan node). Types must keep no
+ * unmatched build rows (INNER, LEFT, SEMI, ANTI); otherwise, or without
+ * t->joins, this is op_hash_join. */
+struct op *op_hash_join_shared(struct task_ctx *t, struct op *probe, struct op *build,
+                               enum plan_join_type type, struct expr *const *probe_keys,
+                               struct expr *const *build_keys, const int *null_safe, int nkeys,
+                               const struct expr *cond, int null_aware, const void *key,
+                               struct err *err);
 
 /* Nested-loop join for joins without equality keys (CROSS or a
  * non-equi condition); the build side must fit the budget. Same output

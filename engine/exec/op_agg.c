@@ -225,7 +225,10 @@ static size_t call_state_bytes(const struct call *c) {
 }
 
 static void gt_rehash_into(struct gtable *gt, struct slot *ns, uint64_t nmask) {
+  enum { AHEAD = 16 };
   for (uint32_t g = 0; g < gt->ngroups; g++) {
+    /* Slots are written at random: overlap their cache misses. */
+    if (g + AHEAD < gt->ngroups) __builtin_prefetch(&ns[gt->ghash[g + AHEAD] & nmask], 1);
     uint64_t h = gt->ghash[g];
     uint64_t pos = h & nmask;
     while (ns[pos].gid1) pos = (pos + 1) & nmask;
@@ -292,7 +295,7 @@ static int64_t gt_assign(struct agg_op *a, struct gtable *gt, int main, const ui
   const struct rowkey_layout *L = &gt->L;
   const size_t W = (size_t)L->nwords;
   for (uint32_t i = from; i < n; i++) {
-    if (i + 8 < n && gt->slots) __builtin_prefetch(&gt->slots[hashes[i + 8] & gt->mask]);
+    if (i + 16 < n && gt->slots) __builtin_prefetch(&gt->slots[hashes[i + 16] & gt->mask]);
     uint64_t h = hashes[i];
     const uint64_t *row = words + i * W;
     uint32_t salt = (uint32_t)(h >> 32);
@@ -309,10 +312,13 @@ static int64_t gt_assign(struct agg_op *a, struct gtable *gt, int main, const ui
         pos = (pos + 1) & gt->mask;
       }
     }
-    {
+    /* Room without growth is the common case: skip the call. */
+    if (gt->ngroups == gt->gcap || (uint64_t)(gt->ngroups + 1) * 2 > gt->mask + 1 || !gt->slots) {
       int rc = gt_room(a, gt, main);
       if (rc < 0) return rc;
       if (rc == 1) return i;
+    }
+    {
       uint32_t g = gt->ngroups++;
       uint64_t *dst = gt->gkeys + g * W;
       memcpy(dst, row, W * 8);

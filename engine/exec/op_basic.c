@@ -67,6 +67,7 @@ struct filter_op {
   uint32_t nsel, pos, selcap;
   struct batch *out;
   int eof;
+  uint8_t *skip;          /* columns nobody reads: not copied (op_filter_needed) */
 };
 
 static int filter_select(struct filter_op *o, struct batch *b, struct err *err) {
@@ -109,7 +110,7 @@ static int filter_next(struct op *op, struct batch **out, struct err *err) {
       }
       uint32_t take = o->nsel - o->pos;
       if (take > OUT_MAX - have) take = OUT_MAX - have;
-      if (batch_append_rows(o->out, o->cur, o->sel + o->pos, take))
+      if (batch_append_cols(o->out, o->cur, o->sel + o->pos, take, o->skip))
         return err_set(err, ERR_NOMEM, "out of memory in a filter");
       o->pos += take;
       if (o->out->nrows >= BATCH_DEFAULT_ROWS) break;
@@ -142,6 +143,7 @@ static void filter_close(struct op *op) {
   op_close(o->child);
   if (o->prog) eval_free(o->prog);
   free(o->sel);
+  free(o->skip);
   batch_free(o->out);
   free(op->types);
   free(o);
@@ -171,6 +173,15 @@ struct op *op_filter(struct task_ctx *t, struct op *child, const struct expr *co
     return NULL;
   }
   return &o->op;
+}
+
+void op_filter_needed(struct op *op, const uint8_t *needed) {
+  if (!op || op->vt != &filter_vt) return;
+  struct filter_op *o = (struct filter_op *)op;
+  free(o->skip);
+  o->skip = calloc((size_t)(op->ncols ? op->ncols : 1), 1);
+  if (!o->skip) return; /* copy every column */
+  for (int c = 0; c < op->ncols; c++) o->skip[c] = !needed[c];
 }
 
 /* ---- op_project ---- */

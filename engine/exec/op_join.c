@@ -1,8 +1,10 @@
 /* op_join.c: hash join (with grace-hash spilling) and nested-loop join.
  *
  * The build side is copied into a row store (rowstore.h); its keys are
- * encoded once (rowkey.h) and chained per hash bucket (heads / next over row
- * numbers), so duplicate keys simply share a chain. Probe batches stream
+ * encoded once (rowkey.h) and each distinct key takes one slot of an
+ * open-addressing table (tagged with hash bits), its rows chained by row
+ * number, so a probe finds the whole chain of matches with one key
+ * comparison. Probe batches look their slots up in one prefetching pass. Probe batches stream
  * through: candidate pairs are collected up to OUT_ROWS at a time (a probe
  * row with a huge fan-out resumes where it stopped on the next call), the
  * residual condition is evaluated on the gathered pairs, and matched flags
@@ -12,13 +14,26 @@
  * per batch and carried as hidden trailing columns ("views"), so rows read
  * back from spill files need no re-evaluation.
  *
+ * Role swap: an inner join first reads a little of its probe side. When
+ * the probe side ends within SWAP_ROWS rows (a filtered or semi-joined
+ * input the planner could not size), the roles are exchanged: the small
+ * side becomes the hash table and the other side streams through it, which
+ * spares building a table over a large input for a handful of probes. The
+ * output keeps its column order (probe columns, then build columns).
+ *
+ * Shared build: a broadcast build side is the same for every task of a
+ * stage; op_hash_join_shared builds its table once per process and lets the
+ * other tasks probe it (op.h: join_cache).
+ *
  * Spilling: when the budget refuses the build side, it is split into 16
  * files by hash, then the probe side likewise, and each pair of files is
  * joined on its own (split again with further hash bits if its build part
  * still does not fit). The nested-loop join keeps its build side in memory
  * and fails cleanly when that does not fit. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/exec/batchio.h"
 #include "engine/exec/exprcol.h"
@@ -34,6 +49,7 @@
 #define MAX_LEVEL 14
 #define NONE UINT32_MAX
 #define START (UINT32_MAX - 1)
+#define SWAP_ROWS (8 * BATCH_DEFAULT_ROWS)
 
 struct side {
   int ncols;            /* the input's columns */
@@ -43,6 +59,28 @@ struct side {
   struct type *vtypes;  /* view types (ncols + nhidden) */
   struct vector *vcols; /* view column array */
   struct batch view;
+};
+
+/* A shared build side (op.h: join_cache). Immutable once ready. */
+enum { SH_BUILDING, SH_READY, SH_FAILED };
+
+struct join_shared {
+  const void *key;
+  int state;
+  struct rowstore store;
+  uint64_t *bwords, *bhash, *slots;
+  uint32_t *bnext;
+  uint64_t bmask;
+  uint32_t nbuild;
+  int64_t build_total;
+  int build_has_null;
+  struct join_shared *next;
+};
+
+struct join_cache {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  struct join_shared *head;
 };
 
 struct pwork {
@@ -63,7 +101,12 @@ struct join_op {
   /* build side */
   struct rowstore store;
   uint64_t *bwords, *bhash;
-  uint32_t *bnext, *bheads;
+  uint32_t *bnext;
+  /* Open-addressing table, one slot per distinct key: head row of the key's
+   * chain in the low 32 bits (NONE: empty), the hash's high half above it as
+   * a tag, so a probe usually settles in one cache line without touching
+   * the build rows. */
+  uint64_t *slots;
   uint64_t bmask;
   uint8_t *bmatched;
   uint32_t nbuild;
@@ -74,6 +117,7 @@ struct join_op {
   struct batch *pb;      /* current probe view (borrowed or owned) */
   struct batch *pb_owned;
   uint64_t *pwords, *phash;
+  uint32_t *phead;       /* chain head per probe row (NONE: no match) */
   uint8_t *pmatched;
   uint32_t pcap;
   uint32_t pi, pchain;
@@ -82,8 +126,21 @@ struct join_op {
   struct batch *out, *cand;
   uint32_t *cp, *cb, *sel;
   uint64_t bemit;
+  /* shared build side */
+  struct join_cache *jc;
+  const void *jkey;
+  int jc_checked;
+  struct join_shared *sh;       /* the table in use is shared (not ours) */
+  struct join_shared *sh_build; /* we build the shared table */
+  const struct rowstore *gstore; /* where build rows are gathered from */
+  /* role swap: probe views read ahead (copies), before the build */
+  struct batch **ahead;
+  int nahead, capahead, nexthead;
+  int64_t ahead_rows;
+  int swapped;           /* the sides were exchanged: output columns swap back */
   /* phases and spilling */
-  int phase;             /* 0 build, 1 probe, 2 unmatched build, 3 next part, 4 done */
+  int phase;             /* PH_*: peek (role swap), build, probe, unmatched build rows,
+                          * next spilled part, done */
   int level;
   int bspilled;          /* build of the current level went to files */
   struct spill *bparts[NPART], *pparts[NPART];
@@ -94,7 +151,7 @@ struct join_op {
   uint32_t scap;
 };
 
-enum { PH_BUILD, PH_PROBE, PH_UNMATCHED, PH_NEXT, PH_DONE };
+enum { PH_BUILD, PH_PROBE, PH_UNMATCHED, PH_NEXT, PH_DONE, PH_PEEK };
 
 static int keeps_probe_unmatched(enum plan_join_type t) { return t == JOIN_LEFT || t == JOIN_FULL; }
 static int keeps_build_unmatched(enum plan_join_type t) { return t == JOIN_RIGHT || t == JOIN_FULL; }
@@ -212,13 +269,18 @@ static int partition_write(struct join_op *j, const struct side *s, struct spill
 /* ---------- build ---------- */
 
 static void free_table(struct join_op *j) {
-  free(j->bwords);
-  free(j->bhash);
-  free(j->bnext);
-  free(j->bheads);
+  if (!j->sh) {
+    free(j->bwords);
+    free(j->bhash);
+    free(j->bnext);
+    free(j->slots);
+  }
+  j->sh = NULL;
+  j->gstore = &j->store;
   free(j->bmatched);
   j->bwords = j->bhash = NULL;
-  j->bnext = j->bheads = NULL;
+  j->bnext = NULL;
+  j->slots = NULL;
   j->bmatched = NULL;
   j->nbuild = 0;
 }
@@ -230,7 +292,7 @@ static void release_build(struct join_op *j) {
 }
 
 static int64_t table_bytes_per_row(const struct join_op *j) {
-  return (int64_t)j->L.nwords * 8 + 8 + 4 + 8 + 1;
+  return (int64_t)j->L.nwords * 8 + 8 + 4 + 16 + 1;
 }
 
 /* Spill the rows stored so far to the build partition files. */
@@ -273,26 +335,31 @@ static int build_consume(struct join_op *j, const struct batch *v, int top, stru
   return 0;
 }
 
-/* Encode the stored keys and chain rows per bucket. */
+#define SLOT_HEAD(e) ((uint32_t)(e))
+#define SLOT_TAG(e) ((uint32_t)((e) >> 32))
+
+/* Encode the stored keys and put every key in one slot, chaining the rows
+ * that share it. */
 static int build_table(struct join_op *j, struct err *err) {
   uint64_t n = j->store.nrows;
   if (n >= NONE - 1) return err_set(err, ERR_TOOBIG, "join build side has too many rows");
   j->nbuild = (uint32_t)n;
   size_t W = (size_t)j->L.nwords;
+  /* At most half full, so that a miss ends after a slot or two. */
   uint64_t nb = 16;
-  while (nb < n) nb *= 2;
+  while (nb < 2 * n) nb *= 2;
   j->bmask = nb - 1;
-  j->bheads = malloc(sizeof *j->bheads * nb);
   j->bmatched = calloc(n + 1, 1);
   if (j->nkeys) {
+    j->slots = malloc(sizeof *j->slots * nb);
     j->bwords = malloc(W * 8 * (n + 1));
     j->bhash = malloc(8 * (n + 1));
     j->bnext = malloc(4 * (n + 1));
   }
-  if (!j->bheads || !j->bmatched || (j->nkeys && (!j->bwords || !j->bhash || !j->bnext)))
+  if (!j->bmatched || (j->nkeys && (!j->slots || !j->bwords || !j->bhash || !j->bnext)))
     return err_set(err, ERR_NOMEM, "out of memory in a join");
-  memset(j->bheads, 0xff, sizeof *j->bheads * nb);
   if (!j->nkeys) return 0;
+  memset(j->slots, 0xff, sizeof *j->slots * nb);
   for (int c = 0; c < j->store.nchunks; c++) {
     const struct batch *ch = j->store.chunks[c];
     uint64_t base = (uint64_t)c << ROWSTORE_SHIFT;
@@ -300,15 +367,59 @@ static int build_table(struct join_op *j, struct err *err) {
   }
   /* Insert in reverse so chains list rows in input order. */
   for (uint64_t r = n; r-- > 0;) {
-    if (rowkey_has_null(j->bwords + r * W, j->strict)) {
+    const uint64_t *rw = j->bwords + r * W;
+    if (rowkey_has_null(rw, j->strict)) {
       j->bnext[r] = NONE;
       continue;
     }
-    uint64_t b = j->bhash[r] & j->bmask;
-    j->bnext[r] = j->bheads[b];
-    j->bheads[b] = (uint32_t)r;
+    uint64_t h = j->bhash[r];
+    uint32_t tag = (uint32_t)(h >> 32);
+    for (uint64_t s = h & j->bmask;; s = (s + 1) & j->bmask) {
+      uint64_t e = j->slots[s];
+      uint32_t head = SLOT_HEAD(e);
+      if (head == NONE) {
+        j->bnext[r] = NONE;
+        j->slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
+        break;
+      }
+      if (SLOT_TAG(e) == tag && j->bhash[head] == h &&
+          rowkey_eq(&j->L, rw, j->bwords + (size_t)head * W)) {
+        j->bnext[r] = head;
+        j->slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
+        break;
+      }
+    }
   }
   return 0;
+}
+
+/* Chain heads of probe rows [0, n): one pass over the table with the slots
+ * of later rows prefetched, so the cache misses overlap. */
+static void lookup_heads(struct join_op *j, uint32_t n) {
+  size_t W = (size_t)j->L.nwords;
+  const uint64_t *slots = j->slots;
+  uint64_t mask = j->bmask;
+  enum { AHEAD = 16 };
+  for (uint32_t i = 0; i < n && i < AHEAD; i++) __builtin_prefetch(&slots[j->phash[i] & mask]);
+  for (uint32_t i = 0; i < n; i++) {
+    if (i + AHEAD < n) __builtin_prefetch(&slots[j->phash[i + AHEAD] & mask]);
+    const uint64_t *pw = j->pwords + i * W;
+    uint32_t found = NONE;
+    if (j->nbuild && !rowkey_has_null(pw, j->strict)) {
+      uint64_t h = j->phash[i];
+      uint32_t tag = (uint32_t)(h >> 32);
+      for (uint64_t s = h & mask;; s = (s + 1) & mask) {
+        uint64_t e = slots[s];
+        uint32_t head = SLOT_HEAD(e);
+        if (head == NONE) break;
+        if (SLOT_TAG(e) == tag && rowkey_eq(&j->L, pw, j->bwords + (size_t)head * W)) {
+          found = head;
+          break;
+        }
+      }
+    }
+    j->phead[i] = found;
+  }
 }
 
 /* ---------- gathering ---------- */
@@ -354,7 +465,7 @@ static void gather_probe(struct batch *out, int col0, const struct batch *pb, in
 static void gather_build(struct join_op *j, struct batch *out, int col0, const uint32_t *rows,
                          uint32_t n, uint32_t at) {
   for (int c = 0; c < j->bs.ncols; c++)
-    rowstore_gather(&j->store, c, rows, n, &out->cols[col0 + c], at);
+    rowstore_gather(j->gstore, c, rows, n, &out->cols[col0 + c], at);
 }
 
 static void null_cols(struct batch *out, int col0, int ncols, uint32_t at, uint32_t n) {
@@ -373,14 +484,19 @@ static int probe_setup(struct join_op *j, struct batch *v, struct err *err) {
   if (n > j->pcap) {
     free(j->pwords);
     free(j->phash);
+    free(j->phead);
     free(j->pmatched);
     j->pwords = malloc((size_t)j->L.nwords * 8 * n + 8);
     j->phash = malloc(8 * (size_t)n + 8);
+    j->phead = malloc(4 * (size_t)n + 4);
     j->pmatched = malloc(n + 1);
-    j->pcap = j->pwords && j->phash && j->pmatched ? n : 0;
+    j->pcap = j->pwords && j->phash && j->phead && j->pmatched ? n : 0;
     if (!j->pcap) return err_set(err, ERR_NOMEM, "out of memory in a join");
   }
-  if (j->nkeys) encode_keys(j, &j->ps, v, j->pwords, j->phash);
+  if (j->nkeys) {
+    encode_keys(j, &j->ps, v, j->pwords, j->phash);
+    lookup_heads(j, n);
+  }
   memset(j->pmatched, 0, n);
   j->pb = v;
   j->pi = 0;
@@ -394,31 +510,38 @@ static uint32_t collect_pairs(struct join_op *j) {
   uint32_t n = j->pb->nrows, np = 0;
   size_t W = (size_t)j->L.nwords;
   int early = semi_anti(j->type) && !j->cond; /* first match decides */
+  (void)W;
   while (j->pi < n && np < OUT_ROWS) {
     uint32_t i = j->pi;
-    const uint64_t *pw = j->pwords + i * W;
     if (j->pchain == START) {
-      if (j->nbuild == 0 || (j->nkeys && rowkey_has_null(pw, j->strict))) {
+      if (j->nbuild == 0) {
         j->pi++;
         continue;
       }
-      j->pchain = j->nkeys ? j->bheads[j->phash[i] & j->bmask] : 0;
+      if (j->nkeys) {
+        /* Every row of the chain has the probe row's key. */
+        uint32_t head = j->phead[i];
+        if (head == NONE) {
+          j->pi++;
+          continue;
+        }
+        if (early) {
+          j->pmatched[i] = 1;
+          j->pi++;
+          continue;
+        }
+        j->pchain = head;
+      } else {
+        j->pchain = 0;
+      }
     }
     if (j->nkeys) {
-      uint64_t h = j->phash[i];
       while (j->pchain != NONE && np < OUT_ROWS) {
         uint32_t r = j->pchain;
         j->pchain = j->bnext[r];
-        if (j->bhash[r] == h && rowkey_eq(&j->L, pw, j->bwords + (size_t)r * W)) {
-          if (early) {
-            j->pmatched[i] = 1;
-            j->pchain = NONE;
-            break;
-          }
-          j->cp[np] = i;
-          j->cb[np] = r;
-          np++;
-        }
+        j->cp[np] = i;
+        j->cb[np] = r;
+        np++;
       }
     } else {
       if (early) {
@@ -456,8 +579,9 @@ static int probe_step(struct join_op *j, struct batch **out, struct err *err) {
       continue;
     }
     batch_reset(dst);
-    gather_probe(dst, 0, j->pb, j->ps.ncols, j->cp, np, 0);
-    gather_build(j, dst, j->ps.ncols, j->cb, np, 0);
+    /* Swapped sides: the output still lists the original probe side first. */
+    gather_probe(dst, j->swapped ? j->bs.ncols : 0, j->pb, j->ps.ncols, j->cp, np, 0);
+    gather_build(j, dst, j->swapped ? 0 : j->ps.ncols, j->cb, np, 0);
     batch_set_rows(dst, np);
     uint32_t nsel = np;
     if (j->cond) {
@@ -527,6 +651,198 @@ static int unmatched_step(struct join_op *j, struct batch **out) {
   return 1;
 }
 
+/* ---------- role swap ---------- */
+
+static void free_ahead(struct join_op *j) {
+  for (int i = j->nexthead; i < j->nahead; i++) batch_free(j->ahead[i]);
+  free(j->ahead);
+  j->ahead = NULL;
+  j->nahead = j->capahead = j->nexthead = 0;
+}
+
+/* Keep a copy of probe view v (the child's batch is only valid until its
+ * next call). */
+static int keep_ahead(struct join_op *j, const struct batch *v, struct err *err) {
+  if (j->nahead == j->capahead) {
+    int nc = j->capahead ? j->capahead * 2 : 8;
+    struct batch **a = realloc(j->ahead, sizeof *a * (size_t)nc);
+    if (!a) return err_set(err, ERR_NOMEM, "out of memory in a join");
+    j->ahead = a;
+    j->capahead = nc;
+  }
+  struct batch *c = batch_new(j->ps.vtypes, v->ncols, v->nrows ? v->nrows : 1, ARENA_UNLIMITED);
+  if (!c || batch_append_rows(c, v, NULL, v->nrows)) {
+    batch_free(c);
+    return err_set(err, ERR_NOMEM, "out of memory in a join");
+  }
+  opx_force(&j->mem, batch_bytes(c));
+  j->ahead[j->nahead++] = c;
+  j->ahead_rows += v->nrows;
+  return 0;
+}
+
+/* The probe side ended early: exchange the sides' roles. */
+static int swap_sides(struct join_op *j, struct err *err) {
+  struct side t = j->ps;
+  j->ps = j->bs;
+  j->bs = t;
+  j->probe_op = j->build_op;
+  j->build_op = NULL;
+  j->swapped = 1;
+  rowstore_fini(&j->store);
+  if (rowstore_init(&j->store, j->bs.vtypes, j->bs.ncols + j->bs.nhidden))
+    return err_set(err, ERR_NOMEM, "out of memory in a join");
+  return 0;
+}
+
+/* Read the probe side until it ends or passes SWAP_ROWS rows; then either
+ * swap roles and build from what was read, or build as planned (the rows
+ * read are probed first). */
+static int peek_step(struct join_op *j, struct err *err) {
+  struct batch *b, *v;
+  int rc = op_next(j->probe_op, &b, err);
+  if (rc < 0) return rc;
+  if (rc > 0) {
+    j->op.task->rows_in += b->nrows;
+    if ((rc = side_view(&j->ps, j->nkeys, b, &v, err)) || (rc = keep_ahead(j, v, err))) return rc;
+    if (j->ahead_rows > SWAP_ROWS) j->phase = PH_BUILD;
+    return 0;
+  }
+  op_close(j->probe_op);
+  j->probe_op = NULL;
+  if (j->ahead_rows == 0) {
+    /* No probe rows: an inner join is empty, the build side is not read. */
+    op_close(j->build_op);
+    j->build_op = NULL;
+    j->phase = PH_DONE;
+    return 0;
+  }
+  if ((rc = swap_sides(j, err))) return rc;
+  int64_t held = 0;
+  for (int i = 0; i < j->nahead; i++) held += batch_bytes(j->ahead[i]);
+  for (; j->nexthead < j->nahead; j->nexthead++) {
+    struct batch *a = j->ahead[j->nexthead];
+    rc = build_consume(j, a, 1, err);
+    batch_free(a);
+    if (rc) {
+      j->nexthead++;
+      return rc;
+    }
+  }
+  opx_release(&j->mem, held);
+  free_ahead(j);
+  j->phase = PH_BUILD;
+  return 0;
+}
+
+/* ---------- shared build sides ---------- */
+
+struct join_cache *join_cache_new(void) {
+  struct join_cache *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  pthread_mutex_init(&c->mu, NULL);
+  pthread_cond_init(&c->cv, NULL);
+  return c;
+}
+
+void join_cache_free(struct join_cache *c) {
+  if (!c) return;
+  for (struct join_shared *e = c->head, *n; e; e = n) {
+    n = e->next;
+    rowstore_fini(&e->store);
+    free(e->bwords);
+    free(e->bhash);
+    free(e->slots);
+    free(e->bnext);
+    free(e);
+  }
+  pthread_cond_destroy(&c->cv);
+  pthread_mutex_destroy(&c->mu);
+  free(c);
+}
+
+static void shared_finish(struct join_cache *c, struct join_shared *e, int state) {
+  pthread_mutex_lock(&c->mu);
+  e->state = state;
+  pthread_cond_broadcast(&c->cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+/* First visit of the build phase: claim the shared table (we build it),
+ * wait for the task building it, or use it. Returns 1 when a ready table
+ * was adopted, 0 to build as usual, < 0 on error (cancelled). */
+static int shared_enter(struct join_op *j, struct err *err) {
+  struct join_cache *c = j->jc;
+  struct join_shared *e;
+  pthread_mutex_lock(&c->mu);
+  for (e = c->head; e && e->key != j->jkey; e = e->next) {
+  }
+  if (!e) {
+    e = calloc(1, sizeof *e);
+    if (e) {
+      e->key = j->jkey;
+      e->state = SH_BUILDING;
+      e->next = c->head;
+      c->head = e;
+      j->sh_build = e;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return 0;
+  }
+  while (e->state == SH_BUILDING) {
+    if (opx_cancelled(j->op.task)) {
+      pthread_mutex_unlock(&c->mu);
+      return opx_cancel_err(err);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 50 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+  }
+  int ready = e->state == SH_READY;
+  pthread_mutex_unlock(&c->mu);
+  if (!ready) return 0;
+  j->bmatched = calloc((size_t)e->nbuild + 1, 1);
+  if (!j->bmatched) return err_set(err, ERR_NOMEM, "out of memory in a join");
+  j->sh = e;
+  j->gstore = &e->store;
+  j->bwords = e->bwords;
+  j->bhash = e->bhash;
+  j->bnext = e->bnext;
+  j->slots = e->slots;
+  j->bmask = e->bmask;
+  j->nbuild = e->nbuild;
+  j->build_total = e->build_total;
+  j->build_has_null = e->build_has_null;
+  op_close(j->build_op);
+  j->build_op = NULL;
+  return 1;
+}
+
+/* Our build finished in memory: hand the table to the cache and keep
+ * using it from there. */
+static void shared_publish(struct join_op *j) {
+  struct join_shared *e = j->sh_build;
+  j->sh_build = NULL;
+  e->store = j->store;
+  memset(&j->store, 0, sizeof j->store);
+  e->bwords = j->bwords;
+  e->bhash = j->bhash;
+  e->bnext = j->bnext;
+  e->slots = j->slots;
+  e->bmask = j->bmask;
+  e->nbuild = j->nbuild;
+  e->build_total = j->build_total;
+  e->build_has_null = j->build_has_null;
+  j->sh = e;
+  j->gstore = &e->store;
+  shared_finish(j->jc, e, SH_READY);
+}
+
 /* ---------- driver ---------- */
 
 static void free_probe(struct join_op *j) {
@@ -588,8 +904,20 @@ static int join_next(struct op *op, struct batch **out, struct err *err) {
   for (;;) {
     if (opx_cancelled(op->task)) return opx_cancel_err(err);
     switch (j->phase) {
+    case PH_PEEK:
+      if ((rc = peek_step(j, err))) return rc;
+      continue;
     case PH_BUILD: {
       struct batch *b, *v;
+      if (j->jc && !j->jc_checked) {
+        j->jc_checked = 1;
+        rc = shared_enter(j, err);
+        if (rc < 0) return rc;
+        if (rc > 0) {
+          j->phase = PH_PROBE;
+          continue;
+        }
+      }
       if (j->bsrc) {
         rc = spill_read(j->bsrc, &b, err);
         if (rc < 0) return rc;
@@ -614,6 +942,14 @@ static int join_next(struct op *op, struct batch **out, struct err *err) {
         j->build_op = NULL;
       }
       if (!j->bspilled && (rc = build_table(j, err))) return rc;
+      if (j->sh_build) {
+        if (j->bspilled) {
+          shared_finish(j->jc, j->sh_build, SH_FAILED);
+          j->sh_build = NULL;
+        } else {
+          shared_publish(j);
+        }
+      }
       j->phase = PH_PROBE;
       continue;
     }
@@ -629,7 +965,13 @@ static int join_next(struct op *op, struct batch **out, struct err *err) {
       }
       struct batch *b = NULL, *v = NULL;
       int owned = 0, got = 0;
-      if (j->psrc) {
+      if (j->nexthead < j->nahead) {
+        /* Probe rows read ahead before the build. */
+        b = v = j->ahead[j->nexthead];
+        j->ahead[j->nexthead++] = NULL;
+        opx_release(&j->mem, batch_bytes(b));
+        owned = got = 1;
+      } else if (j->psrc) {
         rc = spill_read(j->psrc, &b, err);
         if (rc < 0) return rc;
         if (rc == 0) {
@@ -708,9 +1050,13 @@ static int join_next(struct op *op, struct batch **out, struct err *err) {
 
 static void join_close(struct op *op) {
   struct join_op *j = (struct join_op *)op;
+  /* An error or a cancel before our shared build was ready: let the
+   * waiting tasks build their own. */
+  if (j->sh_build) shared_finish(j->jc, j->sh_build, SH_FAILED);
   op_close(j->probe_op);
   op_close(j->build_op);
   free_probe(j);
+  free_ahead(j);
   if (j->cond) eval_free(j->cond);
   side_fini(&j->ps, j->nkeys);
   side_fini(&j->bs, j->nkeys);
@@ -718,6 +1064,7 @@ static void join_close(struct op *op) {
   rowstore_fini(&j->store);
   free(j->pwords);
   free(j->phash);
+  free(j->phead);
   free(j->pmatched);
   batch_free(j->out);
   batch_free(j->cand);
@@ -764,6 +1111,9 @@ static struct op *join_new(struct task_ctx *t, struct op *probe, struct op *buil
   j->nl = nl;
   j->null_aware = null_aware && type == JOIN_ANTI;
   j->mem.task = t;
+  j->gstore = &j->store;
+  /* Only an inner equi-join may swap: its output treats both sides alike. */
+  j->phase = j->type == JOIN_INNER && nkeys > 0 && !nl ? PH_PEEK : PH_BUILD;
   int rc = 0;
   if (nkeys > ROWKEY_MAX_KEYS) {
     rc = err_set(err, ERR_UNSUPPORTED, "join on more than %d keys", ROWKEY_MAX_KEYS);
@@ -821,6 +1171,23 @@ struct op *op_hash_join(struct task_ctx *t, struct op *probe, struct op *build,
                         const struct expr *cond, int null_aware, struct err *err) {
   return join_new(t, probe, build, type, probe_keys, build_keys, null_safe, nkeys, cond,
                   null_aware, nkeys == 0, err);
+}
+
+struct op *op_hash_join_shared(struct task_ctx *t, struct op *probe, struct op *build,
+                               enum plan_join_type type, struct expr *const *probe_keys,
+                               struct expr *const *build_keys, const int *null_safe, int nkeys,
+                               const struct expr *cond, int null_aware, const void *key,
+                               struct err *err) {
+  struct op *op = join_new(t, probe, build, type, probe_keys, build_keys, null_safe, nkeys, cond,
+                           null_aware, nkeys == 0, err);
+  struct join_op *j = (struct join_op *)op;
+  if (j && t && t->joins && key && nkeys > 0 &&
+      (type == JOIN_INNER || type == JOIN_LEFT || type == JOIN_SEMI || type == JOIN_ANTI)) {
+    j->jc = t->joins;
+    j->jkey = key;
+    j->phase = PH_BUILD; /* the shared table serves every task: no role swap */
+  }
+  return op;
 }
 
 struct op *op_nl_join(struct task_ctx *t, struct op *probe, struct op *build,

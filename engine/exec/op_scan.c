@@ -17,7 +17,8 @@ struct scan_op {
   struct block *block;
   int next_batch;
   int *proj;             /* projection onto the block's columns */
-  struct batch *out;     /* the projected copy handed out */
+  struct batch view;     /* the projected view handed out */
+  struct vector *vcols;  /* its columns (shallow copies of the block's) */
   int filling;           /* reading the file to store a block */
   struct batch **fill;
   int nfill, capfill;
@@ -33,22 +34,22 @@ static int reader_next(struct scan_op *s, struct batch **out, struct err *err) {
   return s->is_csv ? csv_reader_next(s->csv, out, err) : jsonl_reader_next(s->json, out, err);
 }
 
-/* Copy the projected columns of a stored batch: fixed-width data is copied
- * (consumers may compact it in place), string bytes stay in the block. */
+/* The projected columns of a stored batch, without copying: operators
+ * never write to a batch they did not produce (op.h: batches are borrowed
+ * by the consumer), so the block's vectors are handed out as a view. */
 static int project_block(struct scan_op *s, const struct batch *src, struct batch **out) {
-  if (!s->out || s->out->capacity < src->nrows) {
-    batch_free(s->out);
-    s->out = batch_new(s->base.types, s->base.ncols, src->nrows ? src->nrows : 1, ARENA_UNLIMITED);
-    if (!s->out) return ERR_NOMEM;
+  if (!s->vcols) {
+    s->vcols = calloc((size_t)(s->base.ncols ? s->base.ncols : 1), sizeof *s->vcols);
+    if (!s->vcols) return ERR_NOMEM;
   }
   for (int c = 0; c < s->base.ncols; c++) {
-    const struct vector *v = &src->cols[s->proj[c]];
-    struct vector *d = &s->out->cols[c];
-    memcpy(d->data, v->data, vector_elem_size(v->type.id) * src->nrows);
-    memcpy(d->validity, v->validity, bitmap_words(src->nrows) * 8);
+    s->vcols[c] = src->cols[s->proj[c]];
+    s->vcols[c].count = src->nrows;
   }
-  batch_set_rows(s->out, src->nrows);
-  *out = s->out;
+  s->view = *src;
+  s->view.ncols = s->base.ncols;
+  s->view.cols = s->vcols;
+  *out = &s->view;
   return 1;
 }
 
@@ -119,7 +120,7 @@ static void scan_close(struct op *op) {
   free(s->fill);
   free(s->proj);
   free(s->key);
-  batch_free(s->out);
+  free(s->vcols);
   csv_reader_close(s->csv);
   jsonl_reader_close(s->json);
   if (s->is_csv)

@@ -202,7 +202,7 @@ static int run(struct opt *o, struct plan *in, struct plan **out) {
   if ((rc = joinorder_run(ctx, &o->est, p, &p, o->e))) return rc;
   if ((rc = pushdown_run(ctx, p, &p, o->e))) return rc;
   if ((rc = fold_plan(ctx, p, &p, o->e))) return rc;
-  if ((rc = prune_run(ctx, p, &p, o->e))) return rc;
+  if ((rc = prune_run_narrow(ctx, p, &p, o->e))) return rc;
   if ((rc = simplify(o, p, &p, 0))) return rc;
   if ((rc = optimize_subqueries(o, p, 0))) return rc;
   if (!optutil_same_ids(p, cols, ncols)) {

@@ -9,7 +9,28 @@
 
 struct pr {
   struct plan_ctx *ctx;
+  int narrow; /* prune_run_narrow */
 };
+
+/* Narrowing: p's output minus the columns req lacks, as a pass-through
+ * Project over p (at least one column stays, so rows keep their count). */
+static int narrow(struct pr *d, struct plan *p, const struct optutil_ids *req, struct plan **out) {
+  if (!d->narrow) return 0;
+  int k = 0;
+  for (int i = 0; i < p->ncols; i++)
+    if (optutil_ids_has(req, p->cols[i].id)) k++;
+  if (k == p->ncols || p->ncols == 0) return 0;
+  int n = k ? k : 1;
+  struct plan_col *cols = plan_alloc(d->ctx, sizeof(*cols) * (size_t)n);
+  if (!cols) return ERR_NOMEM;
+  int j = 0;
+  for (int i = 0; i < p->ncols && j < n; i++)
+    if (!k || optutil_ids_has(req, p->cols[i].id)) cols[j++] = p->cols[i];
+  struct plan *x = optutil_passthrough(d->ctx, p, cols, n);
+  if (!x) return ERR_NOMEM;
+  *out = x;
+  return 0;
+}
 
 static int prune(struct pr *d, struct plan *p, const struct optutil_ids *req, struct plan **out,
                  int depth);
@@ -220,7 +241,9 @@ static int prune(struct pr *d, struct plan *p, const struct optutil_ids *req, st
   int rc;
   switch (p->kind) {
   case PLAN_SCAN:
-    return prune_scan(d, p, req);
+    if ((rc = prune_scan(d, p, req))) return rc;
+    /* Columns only the scan's pushed filters read end there. */
+    return p->u.scan.nfilters ? narrow(d, p, req, out) : 0;
   case PLAN_VALUES:
   case PLAN_RANGE:
     return 0;
@@ -240,21 +263,23 @@ static int prune(struct pr *d, struct plan *p, const struct optutil_ids *req, st
     if ((rc = prune(d, p->child[0], &creq, &p->child[0], depth + 1))) return rc;
     p->cols = p->child[0]->cols;
     p->ncols = p->child[0]->ncols;
-    return 0;
+    return narrow(d, p, req, out);
   }
   case PLAN_JOIN: {
     struct optutil_ids creq;
     if (ids_copy(ctx, req, &creq) || node_ids(ctx, p, &creq)) return ERR_NOMEM;
     for (int i = 0; i < 2; i++)
       if ((rc = prune(d, p->child[i], &creq, &p->child[i], depth + 1))) return rc;
-    return optutil_join_cols(ctx, p);
+    if ((rc = optutil_join_cols(ctx, p))) return rc;
+    return narrow(d, p, req, out);
   }
   }
   return 0;
 }
 
-int prune_run(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e) {
-  struct pr d = {ctx};
+static int run(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e,
+               int narrowing) {
+  struct pr d = {ctx, narrowing};
   struct optutil_ids req;
   if (optutil_ids_init(ctx, &req)) return err_set(e, ERR_NOMEM, "out of memory");
   for (int i = 0; i < p->ncols; i++) optutil_ids_add(&req, p->cols[i].id);
@@ -269,4 +294,12 @@ int prune_run(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct er
     if (!*out) return err_set(e, ERR_NOMEM, "out of memory while pruning columns");
   }
   return 0;
+}
+
+int prune_run(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e) {
+  return run(ctx, p, out, e, 0);
+}
+
+int prune_run_narrow(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e) {
+  return run(ctx, p, out, e, 1);
 }

@@ -16,4 +16,11 @@
 /* Prune p (borrowed, rewritten in place) into *out. 0 or ERR_NOMEM. */
 int prune_run(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e);
 
+/* prune_run, and moreover narrow filters, sorts, limits and joins whose
+ * output keeps columns only they read (a filter's or a join key's column
+ * nobody above needs): a pass-through Project above them drops those, so
+ * exchanges and join build sides carry only what is used. Run after join
+ * ordering (the Projects would split the join trees it reorders). */
+int prune_run_narrow(struct plan_ctx *ctx, struct plan *p, struct plan **out, struct err *e);
+
 #endif

@@ -7,6 +7,7 @@
 #include "engine/cluster/shuffle.h"
 #include "engine/exec/batchio.h"
 #include "engine/exec/eval.h"
+#include "engine/exec/exprcol.h"
 #include "engine/exec/op_scan.h"
 #include "engine/source/path.h"
 
@@ -513,6 +514,113 @@ static int join_keys_are(const struct pres *c, const int *ids, int n) {
   return c->dist == DIST_HASH && same_ids(c->hash_ids, c->nhash, ids, n);
 }
 
+/* Runtime join filter (as Spark's runtime bloom filters, with an exact hash
+ * set): before a large side T of a shuffled inner or semi join is
+ * exchanged, drop its rows whose keys the small side F (already closed as
+ * stage fx reads) does not have, by a semi join against all of F's output,
+ * read in full like a broadcast (its hash table is shared by the tasks of a
+ * process). The T stage then waits for F's, and shuffles only rows that can
+ * match; when F turns out selective at run time (a filtered or semi-joined
+ * input the estimates could not size) most of T never crosses the
+ * exchange. Applied when F fits in memory in every executor (at most
+ * RF_MAX_BROADCASTS broadcast thresholds) and is either estimated several
+ * times smaller than T or likely selective (then its estimate, made
+ * without statistics, cannot be trusted) with T over the threshold. */
+#define RF_MIN_RATIO 4.0
+#define RF_MAX_BROADCASTS 16.0
+
+/* Spark's isLikelySelective: a predicate that usually keeps few rows. */
+static int cond_selective(const struct expr *e, int depth) {
+  if (!e || depth > 64) return 0;
+  switch (e->kind) {
+  case EXPR_IN_LIST: return !e->u.in_list.negated;
+  case EXPR_LIKE: return !e->u.like.negated;
+  case EXPR_IN_SUBQUERY: case EXPR_EXISTS: return 1;
+  case EXPR_FUNC:
+    switch (e->u.func.fn) {
+    case FN_EQ: case FN_NSEQ: case FN_LT: case FN_LE: case FN_GT: case FN_GE:
+    case FN_STARTSWITH: case FN_ENDSWITH: case FN_CONTAINS:
+      return 1;
+    case FN_AND:
+      for (int i = 0; i < e->u.func.nargs; i++)
+        if (cond_selective(e->u.func.args[i], depth + 1)) return 1;
+      return 0;
+    case FN_OR:
+      for (int i = 0; i < e->u.func.nargs; i++)
+        if (!cond_selective(e->u.func.args[i], depth + 1)) return 0;
+      return e->u.func.nargs > 0;
+    default: return 0;
+    }
+  default: return 0;
+  }
+}
+
+/* The rows of p pass a likely selective filter or semi join (through
+ * projections and the row-preserving side of joins), so its size estimate,
+ * made without statistics, may be far too high. */
+static int likely_selective(const struct plan *p, int depth) {
+  if (!p || depth > 64) return 0;
+  switch (p->kind) {
+  case PLAN_SCAN:
+    for (int i = 0; i < p->u.scan.nfilters; i++)
+      if (cond_selective(p->u.scan.filters[i], 0)) return 1;
+    return 0;
+  case PLAN_FILTER:
+    return cond_selective(p->u.filter.cond, 0) || likely_selective(p->child[0], depth + 1);
+  case PLAN_PROJECT: return likely_selective(p->child[0], depth + 1);
+  case PLAN_JOIN:
+    if (p->u.join.type == JOIN_SEMI) return 1;
+    if (p->u.join.type == JOIN_INNER)
+      return likely_selective(p->child[0], depth + 1) || likely_selective(p->child[1], depth + 1);
+    return 0;
+  default: return 0;
+  }
+}
+
+/* Filter the side t (estimate t_bytes) by the side f (logical plan fp):
+ * when f is estimated several times smaller, or it is likely selective and
+ * its estimate cannot be trusted; and f fits in memory. */
+static int want_runtime_filter(const struct builder *b, enum plan_join_type jt,
+                               const struct plan *fp, double t_bytes) {
+  double f_bytes = fp->est_bytes;
+  if (jt != JOIN_INNER && jt != JOIN_SEMI) return 0;
+  if (b->conf->broadcast_threshold <= 0 || f_bytes < 0 || t_bytes < 0) return 0;
+  if (f_bytes > RF_MAX_BROADCASTS * (double)b->conf->broadcast_threshold) return 0;
+  if (f_bytes * RF_MIN_RATIO <= t_bytes) return 1;
+  return t_bytes >= (double)b->conf->broadcast_threshold && likely_selective(fp, 0);
+}
+
+static int runtime_filter(struct builder *b, struct pres *t, const int *tid,
+                          const struct pnode *fx, const int *fid, int nkeys,
+                          const int *null_safe) {
+  struct pnode *rx = pnode_new(b, P_EXCHANGE, NULL, 0, fx->ncols);
+  if (!rx) return ERR_NOMEM;
+  cols_from_node(rx, fx, 0);
+  rx->u.exchange.stage = fx->u.exchange.stage;
+  rx->u.exchange.broadcast = 1;
+  struct pnode *kids[2] = {t->node, rx};
+  struct pnode *j = pnode_new(b, P_HASH_JOIN, kids, 2, t->node->ncols);
+  struct expr **pk = alloc(b, sizeof *pk * (size_t)nkeys);
+  struct expr **bk = alloc(b, sizeof *bk * (size_t)nkeys);
+  if (!j || !pk || !bk) return ERR_NOMEM;
+  cols_from_node(j, t->node, 0);
+  for (int i = 0; i < nkeys; i++) {
+    int pc = find_col(t->node, tid[i]), bc = find_col(rx, fid[i]);
+    if (pc < 0 || bc < 0) return err_set(b->err, ERR_INVAL, "internal error: join key not produced");
+    pk[i] = expr_col(b->ctx, tid[i], t->node->types[pc], 1);
+    bk[i] = expr_col(b->ctx, fid[i], rx->types[bc], 1);
+    if (!pk[i] || !bk[i]) return ERR_NOMEM;
+    if (bind(b, pk[i], t->node) || bind(b, bk[i], rx)) return ERR_INVAL;
+  }
+  j->u.join.type = JOIN_SEMI;
+  j->u.join.probe_keys = pk;
+  j->u.join.build_keys = bk;
+  j->u.join.null_safe = (int *)null_safe;
+  j->u.join.nkeys = nkeys;
+  t->node = j;
+  return 0;
+}
+
 static int plan_join(struct builder *b, const struct plan *p, struct pres *out) {
   struct pres l, r;
   int rc = plan_node(b, p->child[0], &l);
@@ -554,9 +662,26 @@ static int plan_join(struct builder *b, const struct plan *p, struct pres *out) 
     if (!lid || !rid) return ERR_NOMEM;
     if ((rc = key_columns(b, &probe, lk, nkeys, lid))) return rc;
     if ((rc = key_columns(b, &build, rk, nkeys, rid))) return rc;
-    if (!join_keys_are(&probe, lid, nkeys)) probe = exchange_hash(b, probe, lid, nkeys);
+    double pb = p->child[0]->est_bytes, bb = p->child[1]->est_bytes;
+    int ex_p = !join_keys_are(&probe, lid, nkeys), ex_b = !join_keys_are(&build, rid, nkeys);
+    /* Exchange the smaller side first: it may then filter the other. */
+    if (ex_b && ex_p && want_runtime_filter(b, jt, p->child[0], bb) && build.dist != DIST_SINGLE) {
+      probe = exchange_hash(b, probe, lid, nkeys);
+      if (!probe.node) return ERR_NOMEM;
+      if ((rc = runtime_filter(b, &build, rid, probe.node, lid, nkeys, p->u.join.null_safe)))
+        return rc;
+      ex_p = 0;
+    } else if (ex_b && ex_p && want_runtime_filter(b, jt, p->child[1], pb) &&
+               probe.dist != DIST_SINGLE) {
+      build = exchange_hash(b, build, rid, nkeys);
+      if (!build.node) return ERR_NOMEM;
+      if ((rc = runtime_filter(b, &probe, lid, build.node, rid, nkeys, p->u.join.null_safe)))
+        return rc;
+      ex_b = 0;
+    }
+    if (ex_p) probe = exchange_hash(b, probe, lid, nkeys);
     if (!probe.node) return ERR_NOMEM;
-    if (!join_keys_are(&build, rid, nkeys)) build = exchange_hash(b, build, rid, nkeys);
+    if (ex_b) build = exchange_hash(b, build, rid, nkeys);
     if (!build.node) return ERR_NOMEM;
   }
   struct pnode *kids[2] = {probe.node, build.node};
@@ -990,8 +1115,10 @@ static struct op *build_exchange(struct tbuild *tb, const struct pnode *n) {
     if (in->input_stage[k] != src->id) continue;
     int lo = in->part_lo, hi = in->part_hi;
     if (n->u.exchange.broadcast || src->nparts_out == 1) {
+      /* Every partition: one for a broadcast stage, all of a hashed stage
+       * read in full (a runtime join filter). */
       lo = 0;
-      hi = 1;
+      hi = src->nparts_out > 1 ? src->nparts_out : 1;
     }
     return op_shuffle_read(tb->t, n->types, n->ncols, (const char *const *)in->inputs[k],
                            in->ninput_files[k], lo, hi, tb->err);
@@ -1018,11 +1145,32 @@ static struct op *build(struct tbuild *tb, const struct pnode *n) {
     return op_range(t, p->u.range.start, p->u.range.end, p->u.range.step, e);
   }
   case P_FILTER: return op_filter(t, kids[0], n->u.filter.cond, e);
-  case P_PROJECT: return op_project(t, kids[0], n->u.project.exprs, n->ncols, e);
+  case P_PROJECT:
+    if (n->child[0]->kind == P_FILTER) {
+      /* A projection of bare columns over a filter (dropping what only the
+       * filter read): the filter need not compact the other columns. */
+      int nin = n->child[0]->ncols, bare = 1;
+      uint8_t *need = calloc((size_t)(nin ? nin : 1), 1);
+      for (int i = 0; need && bare && i < n->ncols; i++) {
+        int idx;
+        if (exprcol_is_col(n->u.project.exprs[i], &idx) && idx < nin) need[idx] = 1;
+        else bare = 0;
+      }
+      if (need && bare) op_filter_needed(kids[0], need);
+      free(need);
+    }
+    return op_project(t, kids[0], n->u.project.exprs, n->ncols, e);
   case P_AGG:
     return op_hash_agg(t, kids[0], n->u.agg.mode, n->u.agg.keys, n->u.agg.nkeys, n->u.agg.calls,
                        n->u.agg.ncalls, e);
   case P_HASH_JOIN:
+    /* A broadcast build side is the same for every task of the stage: the
+     * tasks of this process share one hash table of it (keyed by the node,
+     * which the job's tasks share with their plan). */
+    if (n->child[1]->kind == P_EXCHANGE && n->child[1]->u.exchange.broadcast)
+      return op_hash_join_shared(t, kids[0], kids[1], n->u.join.type, n->u.join.probe_keys,
+                                 n->u.join.build_keys, n->u.join.null_safe, n->u.join.nkeys,
+                                 n->u.join.cond, n->u.join.null_aware, n, e);
     return op_hash_join(t, kids[0], kids[1], n->u.join.type, n->u.join.probe_keys,
                         n->u.join.build_keys, n->u.join.null_safe, n->u.join.nkeys,
                         n->u.join.cond, n->u.join.null_aware, e);

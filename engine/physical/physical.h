@@ -14,7 +14,10 @@
  * its keys, a shuffled join HASH on the join keys on both sides, a global
  * sort / limit / top-N SINGLE. A join whose build side is estimated under
  * spark.sql.autoBroadcastJoinThreshold instead gets a broadcast exchange on
- * the build side and stays in the probe side's stage.
+ * the build side and stays in the probe side's stage. A shuffled inner or
+ * semi join may filter its larger side, before that side's exchange, by a
+ * semi join against the full output of the smaller side's stage (a runtime
+ * join filter; see plan_join), so only rows that can match are shuffled.
  *
  * A stage is the subtree between exchanges; its leaves are scans (the stage
  * then has one task per split, enumerated over all its scans in order) or
