@@ -64,16 +64,27 @@ struct side {
 /* A shared build side (op.h: join_cache). Immutable once ready. */
 enum { SH_BUILDING, SH_READY, SH_FAILED };
 
+/* A built hash table: what a join owns, or borrows from the join cache
+ * when a stage's tasks share one broadcast build side. */
+struct join_table {
+  uint64_t *bwords, *bhash;
+  uint32_t *bnext;
+  /* Open-addressing table, one slot per distinct key: head row of the key's
+   * chain in the low 32 bits (NONE: empty), the hash's high half above it as
+   * a tag, so a probe usually settles in one cache line without touching
+   * the build rows. */
+  uint64_t *slots;
+  uint64_t bmask;
+  uint32_t nbuild;
+  int64_t build_total;   /* rows of the whole build side (top level) */
+  int build_has_null;    /* some build row has a NULL key */
+};
+
 struct join_shared {
   const void *key;
   int state;
   struct rowstore store;
-  uint64_t *bwords, *bhash, *slots;
-  uint32_t *bnext;
-  uint64_t bmask;
-  uint32_t nbuild;
-  int64_t build_total;
-  int build_has_null;
+  struct join_table t;
   struct join_shared *next;
 };
 
@@ -100,19 +111,9 @@ struct join_op {
   struct opx_mem mem;
   /* build side */
   struct rowstore store;
-  uint64_t *bwords, *bhash;
-  uint32_t *bnext;
-  /* Open-addressing table, one slot per distinct key: head row of the key's
-   * chain in the low 32 bits (NONE: empty), the hash's high half above it as
-   * a tag, so a probe usually settles in one cache line without touching
-   * the build rows. */
-  uint64_t *slots;
-  uint64_t bmask;
+  struct join_table t;
   uint8_t *bmatched;
-  uint32_t nbuild;
   int64_t table_bytes;
-  int64_t build_total;   /* rows of the whole build side (top level) */
-  int build_has_null;    /* some build row has a NULL key */
   /* probe state */
   struct batch *pb;      /* current probe view (borrowed or owned) */
   struct batch *pb_owned;
@@ -270,19 +271,19 @@ static int partition_write(struct join_op *j, const struct side *s, struct spill
 
 static void free_table(struct join_op *j) {
   if (!j->sh) {
-    free(j->bwords);
-    free(j->bhash);
-    free(j->bnext);
-    free(j->slots);
+    free(j->t.bwords);
+    free(j->t.bhash);
+    free(j->t.bnext);
+    free(j->t.slots);
   }
   j->sh = NULL;
   j->gstore = &j->store;
   free(j->bmatched);
-  j->bwords = j->bhash = NULL;
-  j->bnext = NULL;
-  j->slots = NULL;
+  j->t.bwords = j->t.bhash = NULL;
+  j->t.bnext = NULL;
+  j->t.slots = NULL;
   j->bmatched = NULL;
-  j->nbuild = 0;
+  j->t.nbuild = 0;
 }
 
 static void release_build(struct join_op *j) {
@@ -315,12 +316,12 @@ static int spill_store(struct join_op *j, struct err *err) {
 /* Take one build view (stored layout). */
 static int build_consume(struct join_op *j, const struct batch *v, int top, struct err *err) {
   if (top) {
-    j->build_total += v->nrows;
-    if (j->null_aware && j->nkeys && !j->build_has_null) {
+    j->t.build_total += v->nrows;
+    if (j->null_aware && j->nkeys && !j->t.build_has_null) {
       for (int k = 0; k < j->nkeys; k++) {
         const struct vector *kv = &v->cols[j->bs.kcol[k]];
         for (uint32_t i = 0; i < v->nrows; i++)
-          if (!bitmap_get(kv->validity, i)) j->build_has_null = 1;
+          if (!bitmap_get(kv->validity, i)) j->t.build_has_null = 1;
       }
     }
   }
@@ -343,49 +344,49 @@ static int build_consume(struct join_op *j, const struct batch *v, int top, stru
 static int build_table(struct join_op *j, struct err *err) {
   uint64_t n = j->store.nrows;
   if (n >= NONE - 1) return err_set(err, ERR_TOOBIG, "join build side has too many rows");
-  j->nbuild = (uint32_t)n;
+  j->t.nbuild = (uint32_t)n;
   size_t W = (size_t)j->L.nwords;
   /* At most half full, so that a miss ends after a slot or two. */
   uint64_t nb = 16;
   while (nb < 2 * n) nb *= 2;
-  j->bmask = nb - 1;
+  j->t.bmask = nb - 1;
   j->bmatched = calloc(n + 1, 1);
   if (j->nkeys) {
-    j->slots = malloc(sizeof *j->slots * nb);
-    j->bwords = malloc(W * 8 * (n + 1));
-    j->bhash = malloc(8 * (n + 1));
-    j->bnext = malloc(4 * (n + 1));
+    j->t.slots = malloc(sizeof *j->t.slots * nb);
+    j->t.bwords = malloc(W * 8 * (n + 1));
+    j->t.bhash = malloc(8 * (n + 1));
+    j->t.bnext = malloc(4 * (n + 1));
   }
-  if (!j->bmatched || (j->nkeys && (!j->slots || !j->bwords || !j->bhash || !j->bnext)))
+  if (!j->bmatched || (j->nkeys && (!j->t.slots || !j->t.bwords || !j->t.bhash || !j->t.bnext)))
     return err_set(err, ERR_NOMEM, "out of memory in a join");
   if (!j->nkeys) return 0;
-  memset(j->slots, 0xff, sizeof *j->slots * nb);
+  memset(j->t.slots, 0xff, sizeof *j->t.slots * nb);
   for (int c = 0; c < j->store.nchunks; c++) {
     const struct batch *ch = j->store.chunks[c];
     uint64_t base = (uint64_t)c << ROWSTORE_SHIFT;
-    encode_keys(j, &j->bs, ch, j->bwords + base * W, j->bhash + base);
+    encode_keys(j, &j->bs, ch, j->t.bwords + base * W, j->t.bhash + base);
   }
   /* Insert in reverse so chains list rows in input order. */
   for (uint64_t r = n; r-- > 0;) {
-    const uint64_t *rw = j->bwords + r * W;
+    const uint64_t *rw = j->t.bwords + r * W;
     if (rowkey_has_null(rw, j->strict)) {
-      j->bnext[r] = NONE;
+      j->t.bnext[r] = NONE;
       continue;
     }
-    uint64_t h = j->bhash[r];
+    uint64_t h = j->t.bhash[r];
     uint32_t tag = (uint32_t)(h >> 32);
-    for (uint64_t s = h & j->bmask;; s = (s + 1) & j->bmask) {
-      uint64_t e = j->slots[s];
+    for (uint64_t s = h & j->t.bmask;; s = (s + 1) & j->t.bmask) {
+      uint64_t e = j->t.slots[s];
       uint32_t head = SLOT_HEAD(e);
       if (head == NONE) {
-        j->bnext[r] = NONE;
-        j->slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
+        j->t.bnext[r] = NONE;
+        j->t.slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
         break;
       }
-      if (SLOT_TAG(e) == tag && j->bhash[head] == h &&
-          rowkey_eq(&j->L, rw, j->bwords + (size_t)head * W)) {
-        j->bnext[r] = head;
-        j->slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
+      if (SLOT_TAG(e) == tag && j->t.bhash[head] == h &&
+          rowkey_eq(&j->L, rw, j->t.bwords + (size_t)head * W)) {
+        j->t.bnext[r] = head;
+        j->t.slots[s] = (uint64_t)tag << 32 | (uint32_t)r;
         break;
       }
     }
@@ -397,22 +398,22 @@ static int build_table(struct join_op *j, struct err *err) {
  * of later rows prefetched, so the cache misses overlap. */
 static void lookup_heads(struct join_op *j, uint32_t n) {
   size_t W = (size_t)j->L.nwords;
-  const uint64_t *slots = j->slots;
-  uint64_t mask = j->bmask;
+  const uint64_t *slots = j->t.slots;
+  uint64_t mask = j->t.bmask;
   enum { AHEAD = 16 };
   for (uint32_t i = 0; i < n && i < AHEAD; i++) __builtin_prefetch(&slots[j->phash[i] & mask]);
   for (uint32_t i = 0; i < n; i++) {
     if (i + AHEAD < n) __builtin_prefetch(&slots[j->phash[i + AHEAD] & mask]);
     const uint64_t *pw = j->pwords + i * W;
     uint32_t found = NONE;
-    if (j->nbuild && !rowkey_has_null(pw, j->strict)) {
+    if (j->t.nbuild && !rowkey_has_null(pw, j->strict)) {
       uint64_t h = j->phash[i];
       uint32_t tag = (uint32_t)(h >> 32);
       for (uint64_t s = h & mask;; s = (s + 1) & mask) {
         uint64_t e = slots[s];
         uint32_t head = SLOT_HEAD(e);
         if (head == NONE) break;
-        if (SLOT_TAG(e) == tag && rowkey_eq(&j->L, pw, j->bwords + (size_t)head * W)) {
+        if (SLOT_TAG(e) == tag && rowkey_eq(&j->L, pw, j->t.bwords + (size_t)head * W)) {
           found = head;
           break;
         }
@@ -514,7 +515,7 @@ static uint32_t collect_pairs(struct join_op *j) {
   while (j->pi < n && np < OUT_ROWS) {
     uint32_t i = j->pi;
     if (j->pchain == START) {
-      if (j->nbuild == 0) {
+      if (j->t.nbuild == 0) {
         j->pi++;
         continue;
       }
@@ -538,7 +539,7 @@ static uint32_t collect_pairs(struct join_op *j) {
     if (j->nkeys) {
       while (j->pchain != NONE && np < OUT_ROWS) {
         uint32_t r = j->pchain;
-        j->pchain = j->bnext[r];
+        j->pchain = j->t.bnext[r];
         j->cp[np] = i;
         j->cb[np] = r;
         np++;
@@ -552,7 +553,7 @@ static uint32_t collect_pairs(struct join_op *j) {
         j->cp[np] = i;
         j->cb[np] = j->pchain;
         np++;
-        j->pchain = j->pchain + 1 < j->nbuild ? j->pchain + 1 : NONE;
+        j->pchain = j->pchain + 1 < j->t.nbuild ? j->pchain + 1 : NONE;
       }
     }
     if (j->pchain == NONE) {
@@ -614,12 +615,12 @@ static int probe_step(struct join_op *j, struct batch **out, struct err *err) {
     if (j->type == JOIN_SEMI) want = 1;
     else if (j->type == JOIN_ANTI || keeps_probe_unmatched(j->type)) want = 0;
     else return 0;
-    int na_drop_all = j->type == JOIN_ANTI && j->null_aware && j->build_total > 0 && j->build_has_null;
+    int na_drop_all = j->type == JOIN_ANTI && j->null_aware && j->t.build_total > 0 && j->t.build_has_null;
     if (na_drop_all) return 0;
     size_t W = (size_t)j->L.nwords;
     for (uint32_t i = 0; i < n; i++) {
       if (j->pmatched[i] != want) continue;
-      if (j->type == JOIN_ANTI && j->null_aware && j->build_total > 0 && j->nkeys &&
+      if (j->type == JOIN_ANTI && j->null_aware && j->t.build_total > 0 && j->nkeys &&
           (j->pwords[i * W] != 0))
         continue;
       j->cp[m++] = i;
@@ -638,7 +639,7 @@ static int probe_step(struct join_op *j, struct batch **out, struct err *err) {
 /* Unmatched build rows (RIGHT / FULL) in OUT_ROWS chunks. */
 static int unmatched_step(struct join_op *j, struct batch **out) {
   uint32_t m = 0;
-  while (j->bemit < j->nbuild && m < OUT_ROWS) {
+  while (j->bemit < j->t.nbuild && m < OUT_ROWS) {
     uint32_t r = (uint32_t)j->bemit++;
     if (!j->bmatched[r]) j->cb[m++] = r;
   }
@@ -750,10 +751,10 @@ void join_cache_free(struct join_cache *c) {
   for (struct join_shared *e = c->head, *n; e; e = n) {
     n = e->next;
     rowstore_fini(&e->store);
-    free(e->bwords);
-    free(e->bhash);
-    free(e->slots);
-    free(e->bnext);
+    free(e->t.bwords);
+    free(e->t.bhash);
+    free(e->t.slots);
+    free(e->t.bnext);
     free(e);
   }
   pthread_cond_destroy(&c->cv);
@@ -806,18 +807,11 @@ static int shared_enter(struct join_op *j, struct err *err) {
   int ready = e->state == SH_READY;
   pthread_mutex_unlock(&c->mu);
   if (!ready) return 0;
-  j->bmatched = calloc((size_t)e->nbuild + 1, 1);
+  j->bmatched = calloc((size_t)e->t.nbuild + 1, 1);
   if (!j->bmatched) return err_set(err, ERR_NOMEM, "out of memory in a join");
   j->sh = e;
   j->gstore = &e->store;
-  j->bwords = e->bwords;
-  j->bhash = e->bhash;
-  j->bnext = e->bnext;
-  j->slots = e->slots;
-  j->bmask = e->bmask;
-  j->nbuild = e->nbuild;
-  j->build_total = e->build_total;
-  j->build_has_null = e->build_has_null;
+  j->t = e->t;
   op_close(j->build_op);
   j->build_op = NULL;
   return 1;
@@ -830,14 +824,7 @@ static void shared_publish(struct join_op *j) {
   j->sh_build = NULL;
   e->store = j->store;
   memset(&j->store, 0, sizeof j->store);
-  e->bwords = j->bwords;
-  e->bhash = j->bhash;
-  e->bnext = j->bnext;
-  e->slots = j->slots;
-  e->bmask = j->bmask;
-  e->nbuild = j->nbuild;
-  e->build_total = j->build_total;
-  e->build_has_null = j->build_has_null;
+  e->t = j->t;
   j->sh = e;
   j->gstore = &e->store;
   shared_finish(j->jc, e, SH_READY);
