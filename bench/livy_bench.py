@@ -31,7 +31,6 @@ import argparse
 import http.client
 import json
 import os
-import queue
 import shutil
 import statistics
 import subprocess
@@ -41,6 +40,8 @@ import time
 from urllib.parse import urlsplit
 
 from jupyter_client.manager import KernelManager
+
+from kernel_bench import wait_kernel_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "..", "tests", "livy", "livy_server.py")
@@ -100,20 +101,6 @@ class Http:
 
     def close(self):
         self.conn.close()
-
-
-def wait_kernel_info(kc, timeout=30):
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        msg_id = kc.kernel_info()
-        try:
-            while True:
-                r = kc.get_shell_msg(timeout=0.05)
-                if r["parent_header"].get("msg_id") == msg_id:
-                    return
-        except queue.Empty:
-            continue
-    raise RuntimeError("kernel never answered kernel_info")
 
 
 def run_cell(kc, code, timeout=60):
