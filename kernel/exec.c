@@ -336,7 +336,7 @@ static void register_vars(struct exec_state *st, struct session *s, const char *
                           struct out *o);
 static int pick_session(struct exec_state *st, struct magic_cell *cell, struct out *o,
                         struct session **out, struct err *e);
-static void stop_session(struct exec_state *st);
+static struct session *local_of(struct exec_state *st);
 static void store_var(struct exec_state *st, const char *name, const struct table *t,
                       struct out *o);
 static int is_identifier(const char *s);
@@ -740,22 +740,23 @@ static int current_livy_id(struct exec_state *st) {
   return id;
 }
 
+/* Stop s if it runs (bounded in time) and free it; s may be NULL. */
+static void end_session(struct session *s) {
+  if (!s) return;
+  struct err e;
+  err_clear(&e);
+  if (s->started) s->ops->stop(s, &e);
+  s->ops->free(s);
+}
+
 static void stop_session(struct exec_state *st) {
   pthread_mutex_lock(&st->lock);
   struct session *s = st->session, *l = st->local;
   st->session = NULL;
   st->local = NULL;
   pthread_mutex_unlock(&st->lock);
-  struct err e;
-  err_clear(&e);
-  if (s) {
-    if (s->started) s->ops->stop(s, &e);
-    s->ops->free(s);
-  }
-  if (l) {
-    if (l->started) l->ops->stop(l, &e);
-    l->ops->free(l);
-  }
+  end_session(s);
+  end_session(l);
 }
 
 /* %%local: the cell is Spark SQL for the bundled engine -- the notebook's
@@ -765,10 +766,7 @@ static json_t *do_local(struct exec_state *st, struct exec_request *er, struct s
   struct out o = {&sink_ops, sk};
   struct err e;
   err_clear(&e);
-  pthread_mutex_lock(&st->lock);
-  struct session *s = st->session && !strcmp(st->session->ops->backend, "local") ? st->session
-                                                                                  : st->local;
-  pthread_mutex_unlock(&st->lock);
+  struct session *s = local_of(st);
   if (!s) {
     s = local_session_new(self_exe(), SESSION_SQL, &e);
     if (!s) return backend_error(er, &e, NULL);
@@ -946,13 +944,19 @@ static int pick_session(struct exec_state *st, struct magic_cell *cell, struct o
   return ensure_session(st, o, out, e);
 }
 
-/* The local engine session, if one is running: the kernel's own when it is
- * local, else %%local's. */
-static struct session *running_local(struct exec_state *st) {
+/* The local engine session (maybe not started): the kernel's own when it
+ * is local, else %%local's; NULL when there is none yet. */
+static struct session *local_of(struct exec_state *st) {
   pthread_mutex_lock(&st->lock);
   struct session *s = st->session && !strcmp(st->session->ops->backend, "local") ? st->session
                                                                                    : st->local;
   pthread_mutex_unlock(&st->lock);
+  return s;
+}
+
+/* The local engine session, if it is running. */
+static struct session *running_local(struct exec_state *st) {
+  struct session *s = local_of(st);
   return s && s->started ? s : NULL;
 }
 
@@ -1180,10 +1184,7 @@ static int cell_endpoint(struct exec_state *st, struct magic_cell *cell,
 }
 
 static void named_stop(struct named *n) {
-  struct err e;
-  err_clear(&e);
-  if (n->s->started) n->s->ops->stop(n->s, &e);
-  n->s->ops->free(n->s);
+  end_session(n->s);
   free(n->name);
   free(n->url);
 }
@@ -1453,18 +1454,7 @@ static void cleanup_endpoint_on_exit(struct exec_state *st) {
 
 void exec_state_free(struct exec_state *st) {
   if (!st) return;
-  if (st->session) {
-    struct err e;
-    err_clear(&e);
-    if (st->session->started) st->session->ops->stop(st->session, &e);
-    st->session->ops->free(st->session);
-  }
-  if (st->local) {
-    struct err e;
-    err_clear(&e);
-    if (st->local->started) st->local->ops->stop(st->local, &e);
-    st->local->ops->free(st->local);
-  }
+  stop_session(st);
   for (size_t i = 0; i < st->nnamed; i++) named_stop(&st->named[i]);
   free(st->named);
   cleanup_endpoint_on_exit(st);
