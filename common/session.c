@@ -43,6 +43,15 @@ static const char *ddl_type(const json_t *t, char *tmp, size_t n) {
   return "STRING";
 }
 
+int table_put_ident(struct buf *out, const char *name) {
+  int rc = buf_putc(out, '`');
+  for (const char *p = name; *p && !rc; p++) {
+    if (*p == '`') rc = buf_putc(out, '`');
+    if (!rc) rc = buf_putc(out, *p);
+  }
+  return rc ? rc : buf_putc(out, '`');
+}
+
 int table_ddl(const json_t *schema, struct buf *out) {
   json_t *fields = json_object_get(schema, "fields");
   size_t i;
@@ -52,12 +61,8 @@ int table_ddl(const json_t *schema, struct buf *out) {
     const char *name = json_string_value(json_object_get(f, "name"));
     char tmp[32];
     if (i) buf_puts(out, ", ");
-    buf_putc(out, '`');
-    for (const char *p = name ? name : ""; *p; p++) {
-      if (*p == '`') buf_putc(out, '`');
-      buf_putc(out, *p);
-    }
-    if (buf_printf(out, "` %s", ddl_type(json_object_get(f, "type"), tmp, sizeof tmp)))
+    table_put_ident(out, name ? name : "");
+    if (buf_printf(out, " %s", ddl_type(json_object_get(f, "type"), tmp, sizeof tmp)))
       return ERR_NOMEM;
   }
   return 0;

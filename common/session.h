@@ -67,6 +67,9 @@ void table_free(struct table *t);
  * Nested types become STRING. ERR_INVAL when there are no columns, else 0 or
  * ERR_NOMEM. schema is borrowed. */
 int table_ddl(const json_t *schema, struct buf *out);
+/* Append name as a Spark SQL identifier in backticks (a backtick doubled).
+ * 0 or ERR_NOMEM/ERR_TOOBIG. */
+int table_put_ident(struct buf *out, const char *name);
 /* The first maxrows rows (all when < 0) as JSON objects keyed by column name,
  * NULLs left out as Spark's toJSON does and nested values as JSON text: a new
  * array, NULL on OOM. Arguments are borrowed. */

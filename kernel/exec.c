@@ -407,6 +407,13 @@ static enum livy_auth auth_of(const char *a) {
   return LIVY_AUTH_NONE;
 }
 
+/* The auth flag (-t) as given, else sparkmagic's default: Basic_Access when
+ * a user or password is given, else None. */
+static const char *auth_or_default(const char *auth, const char *user, const char *pw) {
+  if (auth) return auth;
+  return (user && *user) || (pw && *pw) ? "Basic_Access" : "None";
+}
+
 static void livy_policy(struct exec_state *st, struct livy_session_opts *o);
 
 /* Livy connection settings from config.json; ERR_NOTFOUND when no endpoint
@@ -1178,8 +1185,7 @@ static int cell_endpoint(struct exec_state *st, struct magic_cell *cell,
   lo->http.url = (char *)magic_opt(cell, "url");
   lo->http.user = (char *)(user ? user : "");
   lo->http.password = (char *)(pw ? pw : "");
-  lo->http.auth = auth ? auth_of(auth) : (user && *user) || (pw && *pw) ? LIVY_AUTH_BASIC
-                                                                        : LIVY_AUTH_NONE;
+  lo->http.auth = auth_of(auth_or_default(auth, user, pw));
   return 0;
 }
 
@@ -1376,7 +1382,7 @@ static json_t *do_change_endpoint(struct exec_state *st, struct exec_request *er
   if (!st->conf) return error_reply(er, "ConfigError", st->conf_err.msg, NULL);
   const char *user = magic_opt(cell, "username"), *pw = magic_opt(cell, "password");
   const char *auth = magic_opt(cell, "auth");
-  if (!auth) auth = (user && *user) || (pw && *pw) ? "Basic_Access" : "None";
+  auth = auth_or_default(auth, user, pw);
   json_t *cred = json_pack("{s:s, s:s, s:s, s:s}", "url", magic_opt(cell, "server"), "username",
                            user ? user : "", "password", pw ? pw : "", "auth", auth);
   smconf_override(st->conf,

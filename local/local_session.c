@@ -430,12 +430,9 @@ int local_session_register(struct session *s, const char *name, const json_t *sc
     return err_set(e, ERR_BADSTATE, "the local session is not running");
   struct buf sql;
   buf_init(&sql, 1u << 20);
-  buf_puts(&sql, "CREATE OR REPLACE TEMPORARY VIEW `");
-  for (const char *p = name; *p; p++) {
-    if (*p == '`') buf_putc(&sql, '`');
-    buf_putc(&sql, *p);
-  }
-  buf_puts(&sql, "` (");
+  buf_puts(&sql, "CREATE OR REPLACE TEMPORARY VIEW ");
+  table_put_ident(&sql, name);
+  buf_puts(&sql, " (");
   if (table_ddl(schema, &sql)) {
     buf_fini(&sql);
     return err_set(e, ERR_INVAL, "'%s' has no columns to register as a view", name);
