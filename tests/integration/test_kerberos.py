@@ -18,18 +18,18 @@ missing.
 """
 import json
 import os
+import pathlib
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
-from conftest import SRCDIR, Kernel, outputs
+from conftest import Kernel, outputs
+from test_livy import Livy
 
-SERVER = os.path.join(SRCDIR, "tests", "livy", "livy_server.py")
 REALM = "KINDLING.TEST"
 USER = "alice"
 # SPNEGO asks for HTTP@<host of the URL>; with dns_canonicalize_hostname and
@@ -241,28 +241,6 @@ ProxyPassReverse "/" "{backend}/"
         stop(self.proc)
 
 
-class LivyServer:
-    """The test Livy server as a child process, with its request log."""
-
-    def __init__(self, root):
-        self.log = os.path.join(root, "livy-requests.jsonl")
-        self.proc = subprocess.Popen(
-            [sys.executable, SERVER, "--port", "0", "--start-delay", "0.2",
-             "--log-requests", self.log],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        line = self.proc.stdout.readline()
-        assert line.startswith("LIVY_URL="), line
-        self.url = line.strip().split("=", 1)[1]
-
-    def requests(self):
-        if not os.path.exists(self.log):
-            return []
-        return [json.loads(l) for l in open(self.log) if l.strip()]
-
-    def stop(self):
-        stop(self.proc)
-
-
 @pytest.fixture(scope="module")
 def krb():
     """Realm, Livy server and the SPNEGO front, shared by this module's tests."""
@@ -272,7 +250,7 @@ def krb():
     try:
         realm = Realm(root)
         realm.start()
-        livy = LivyServer(root)
+        livy = Livy(pathlib.Path(root))
         apache = Apache(root, realm, livy.url)
         apache.start()
         yield realm, livy, apache
