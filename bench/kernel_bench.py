@@ -10,8 +10,9 @@ Measures, for each kernel:
         much of it is the client's own Python work (serialise, sign, verify,
         parse four IOPub messages and the reply, build datetimes);
       - bench/rtt.c, a lean C client built here with pkg-config (libzmq,
-        jansson, openssl): it signs a pre-built request and parses only the
-        parent headers it needs, so the kernel's own latency shows;
+        jansson, openssl): it signs a pre-built request, verifies the
+        signature and parses the JSON of every message it receives, and
+        does nothing else, so the kernel's own latency shows;
   * idle RSS of the kernel process after startup (and USS, the part no other
     process shares), read from /proc the same way for both kernels.
 Prints a table and the ratios. Goals: startup >= 20x faster than ipykernel,

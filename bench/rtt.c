@@ -5,9 +5,9 @@
  * datetimes. This client does the least a correct frontend must do, the same
  * for every kernel: sign and send an execute_request (code "") on shell,
  * then read shell and IOPub until it has both the execute_reply and the
- * status idle whose parent is that request. Incoming signatures are not
- * verified; of incoming messages only the parent header (and, on IOPub, the
- * content of status messages) are parsed.
+ * status idle whose parent is that request. Every incoming message has its
+ * HMAC verified (constant-time compare) and its four JSON frames parsed;
+ * a bad signature or bad JSON ends the run with an error.
  *
  * Usage: rtt -f CONNECTION_FILE [-n EXECUTES] [-w WARMUP]
  * Prints one line: "n=N median_us=... p99_us=... min_us=... mean_us=...".
@@ -60,7 +60,7 @@ static int load_conn(const char *path, json_t **root, struct conn *c) {
   return 0;
 }
 
-static void sign(const struct conn *c, char *const parts[4], const size_t lens[4],
+static void sign(const struct conn *c, const char *const parts[4], const size_t lens[4],
                  char hex[65]) {
   hex[0] = '\0';
   if (!c->key_len) return;
@@ -90,7 +90,7 @@ static int send_execute(void *sock, const struct conn *c, const char *session, c
   static char content[] =
       "{\"code\":\"\",\"silent\":false,\"store_history\":true,\"user_expressions\":{},"
       "\"allow_stdin\":false,\"stop_on_error\":true}";
-  char *parts[4] = {hdr, parent, meta, content};
+  const char *parts[4] = {hdr, parent, meta, content};
   size_t lens[4] = {strlen(hdr), 2, 2, sizeof content - 1};
   char hex[65];
   sign(c, parts, lens, hex);
@@ -122,15 +122,43 @@ static int recv_msg(void *sock, zmq_msg_t f[MAX_FRAMES]) {
   return n;
 }
 
+/* 1 if frame sig holds the HMAC of the four frames after it (constant time). */
+static int verified(const struct conn *c, zmq_msg_t *sig, zmq_msg_t f[4]) {
+  const char *parts[4];
+  size_t lens[4];
+  for (int i = 0; i < 4; i++) {
+    parts[i] = zmq_msg_data(&f[i]);
+    lens[i] = zmq_msg_size(&f[i]);
+  }
+  char hex[65];
+  sign(c, parts, lens, hex);
+  size_t n = strlen(hex);
+  if (zmq_msg_size(sig) != n) return 0;
+  const char *got = zmq_msg_data(sig);
+  unsigned char diff = 0;
+  for (size_t i = 0; i < n; i++) diff |= (unsigned char)(got[i] ^ hex[i]);
+  return diff == 0;
+}
+
 /* Classify a received message: 1 if its parent is msg_id and it is the one we
- * wait for on this channel (execute_reply on shell, status idle on IOPub). */
-static int is_done(zmq_msg_t *f, int n, const char *msg_id, int iopub) {
+ * wait for on this channel (execute_reply on shell, status idle on IOPub);
+ * -1 if it is not a valid, correctly signed message. */
+static int is_done(const struct conn *c, zmq_msg_t *f, int n, const char *msg_id, int iopub) {
   int d = 0;
   while (d < n && !(zmq_msg_size(&f[d]) == 9 && memcmp(zmq_msg_data(&f[d]), "<IDS|MSG>", 9) == 0))
     d++;
-  if (n - d < 6) return 0;
+  if (n - d < 6 || !verified(c, &f[d + 1], &f[d + 2])) return -1;
   json_t *hdr = json_loadb(zmq_msg_data(&f[d + 2]), zmq_msg_size(&f[d + 2]), 0, NULL);
   json_t *par = json_loadb(zmq_msg_data(&f[d + 3]), zmq_msg_size(&f[d + 3]), 0, NULL);
+  json_t *meta = json_loadb(zmq_msg_data(&f[d + 4]), zmq_msg_size(&f[d + 4]), 0, NULL);
+  json_t *ct = json_loadb(zmq_msg_data(&f[d + 5]), zmq_msg_size(&f[d + 5]), 0, NULL);
+  if (!hdr || !par || !meta || !ct) {
+    json_decref(hdr);
+    json_decref(par);
+    json_decref(meta);
+    json_decref(ct);
+    return -1;
+  }
   const char *type = json_string_value(json_object_get(hdr, "msg_type"));
   const char *pid = json_string_value(json_object_get(par, "msg_id"));
   int done = 0;
@@ -138,14 +166,14 @@ static int is_done(zmq_msg_t *f, int n, const char *msg_id, int iopub) {
     if (!iopub) {
       done = strcmp(type, "execute_reply") == 0;
     } else if (strcmp(type, "status") == 0) {
-      json_t *ct = json_loadb(zmq_msg_data(&f[d + 5]), zmq_msg_size(&f[d + 5]), 0, NULL);
       const char *st = json_string_value(json_object_get(ct, "execution_state"));
       done = st && strcmp(st, "idle") == 0;
-      json_decref(ct);
     }
   }
   json_decref(hdr);
   json_decref(par);
+  json_decref(meta);
+  json_decref(ct);
   return done;
 }
 
@@ -165,8 +193,13 @@ static double one(void *shell, void *iopub, const struct conn *c, const char *se
       if (!(it[s].revents & ZMQ_POLLIN)) continue;
       int n = recv_msg(s ? iopub : shell, f);
       if (n < 0) return -1;
-      if (is_done(f, n, id, s)) *(s ? &got_idle : &got_reply) = 1;
+      int done = is_done(c, f, n, id, s);
       for (int j = 0; j < n; j++) zmq_msg_close(&f[j]);
+      if (done < 0) {
+        fprintf(stderr, "rtt: a message with a bad signature or bad JSON arrived\n");
+        exit(1);
+      }
+      if (done) *(s ? &got_idle : &got_reply) = 1;
     }
   }
   return now_us() - t0;

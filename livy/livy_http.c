@@ -2,8 +2,6 @@
 #include "livy/livy_http.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,20 +9,18 @@
 
 #include "common/buf.h"
 #include "config.h"
+#include "livy/livy_curl.h"
 
 struct livy_http {
   struct livy_http_conf conf; /* owned copies */
-  CURL *curl;
+  const struct livy_curl *cu; /* NULL until the first request loads libcurl */
+  CURL *curl;                 /* made at the first request, then kept alive */
   const volatile int *cancel;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init_once(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
 struct livy_http *livy_http_new(const struct livy_http_conf *conf) {
-  pthread_once(&curl_once, curl_init_once);
   struct livy_http *h = calloc(1, sizeof *h);
   if (!h) return NULL;
   h->conf = *conf;
@@ -37,8 +33,7 @@ struct livy_http *livy_http_new(const struct livy_http_conf *conf) {
     while (n > 0 && h->conf.url[n - 1] == '/') h->conf.url[--n] = '\0';
   }
   if (h->conf.timeout <= 0) h->conf.timeout = 30;
-  h->curl = curl_easy_init();
-  if (!h->curl || !h->conf.url) {
+  if (!h->conf.url) {
     livy_http_free(h);
     return NULL;
   }
@@ -51,7 +46,7 @@ struct livy_http *livy_http_clone(const struct livy_http *h) {
 
 void livy_http_free(struct livy_http *h) {
   if (!h) return;
-  if (h->curl) curl_easy_cleanup(h->curl);
+  if (h->curl) h->cu->easy_cleanup(h->curl);
   free(h->conf.url);
   free(h->conf.user);
   if (h->conf.password) {
@@ -123,11 +118,12 @@ static void sleep_s(double s) {
  * curl error code. */
 static CURLcode attempt(struct livy_http *h, const char *method, const char *url,
                         const char *payload, struct buf *resp, long *status) {
+  const struct livy_curl *cu = h->cu;
   CURL *c = h->curl;
-  curl_easy_reset(c);
+  cu->easy_reset(c);
   struct curl_slist *hdrs = NULL;
-  hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-  hdrs = curl_slist_append(hdrs, "Accept: application/json");
+  hdrs = cu->slist_append(hdrs, "Content-Type: application/json");
+  hdrs = cu->slist_append(hdrs, "Accept: application/json");
   int have_xrb = 0;
   if (json_is_object(h->conf.headers)) {
     const char *k;
@@ -138,46 +134,46 @@ static CURLcode attempt(struct livy_http *h, const char *method, const char *url
       struct buf line;
       buf_init(&line, 8192);
       buf_printf(&line, "%s: %s", k, json_string_value(v));
-      hdrs = curl_slist_append(hdrs, line.data);
+      hdrs = cu->slist_append(hdrs, line.data);
       buf_fini(&line);
     }
   }
   /* Livy's CSRF filter wants this on every POST/DELETE; any value works. */
-  if (!have_xrb) hdrs = curl_slist_append(hdrs, "X-Requested-By: kindling");
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (!have_xrb) hdrs = cu->slist_append(hdrs, "X-Requested-By: kindling");
+  cu->easy_setopt(c, CURLOPT_URL, url);
+  cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  cu->easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
   if (payload) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
+    cu->easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+    cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(payload));
   } else if (strcmp(method, "POST") == 0) {
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+    cu->easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->conf.timeout * 1000));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(h->conf.timeout < 10 ? h->conf.timeout * 1000 : 10000));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "kindling/" PACKAGE_VERSION);
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LIVY_HTTP_MAX_BODY);
+  cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  cu->easy_setopt(c, CURLOPT_WRITEDATA, resp);
+  cu->easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(h->conf.timeout * 1000));
+  cu->easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(h->conf.timeout < 10 ? h->conf.timeout * 1000 : 10000));
+  cu->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  cu->easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  cu->easy_setopt(c, CURLOPT_USERAGENT, "kindling/" PACKAGE_VERSION);
+  cu->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LIVY_HTTP_MAX_BODY);
   if (!h->conf.verify_tls) {
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (h->conf.auth == LIVY_AUTH_BASIC) {
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERNAME, h->conf.user ? h->conf.user : "");
-    curl_easy_setopt(c, CURLOPT_PASSWORD, h->conf.password ? h->conf.password : "");
+    cu->easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    cu->easy_setopt(c, CURLOPT_USERNAME, h->conf.user ? h->conf.user : "");
+    cu->easy_setopt(c, CURLOPT_PASSWORD, h->conf.password ? h->conf.password : "");
   } else if (h->conf.auth == LIVY_AUTH_KERBEROS) {
     /* SPNEGO through GSS-API: the credentials come from the ticket cache
      * (KRB5CCNAME); curl needs a non-NULL empty user to try it. */
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_NEGOTIATE);
-    curl_easy_setopt(c, CURLOPT_USERPWD, ":");
+    cu->easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_NEGOTIATE);
+    cu->easy_setopt(c, CURLOPT_USERPWD, ":");
   }
-  CURLcode rc = curl_easy_perform(c);
-  if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-  curl_slist_free_all(hdrs);
+  CURLcode rc = cu->easy_perform(c);
+  if (rc == CURLE_OK) cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+  cu->slist_free_all(hdrs);
   return rc;
 }
 
@@ -185,6 +181,13 @@ int livy_http_request(struct livy_http *h, const char *method, const char *path,
                       int retry, long *status, json_t **resp, struct err *e) {
   *status = 0;
   if (resp) *resp = NULL;
+  if (!h->curl) {
+    struct err le = {0};
+    if (!h->cu && !(h->cu = livy_curl_api(&le)))
+      return err_set(e, le.code, "%s", le.msg);
+    if (!(h->curl = h->cu->easy_init()))
+      return err_set(e, ERR_NOMEM, "cannot create an HTTP handle for Livy (out of memory)");
+  }
   struct buf url;
   buf_init(&url, 1 << 16);
   buf_printf(&url, "%s%s", h->conf.url, path);
@@ -210,7 +213,7 @@ int livy_http_request(struct livy_http *h, const char *method, const char *path,
                    LIVY_HTTP_MAX_BODY >> 20);
     } else if (cc != CURLE_OK) {
       rc = err_set(e, ERR_IO, "cannot reach Livy at %s (%s %s): %s%s", h->conf.url, method, path,
-                   curl_easy_strerror(cc),
+                   h->cu->easy_strerror(cc),
                    tries ? " (after retries)" : "");
     } else if (*status < 200 || *status >= 300) {
       char *txt = livy_http_error_text(rb.data, rb.len);
