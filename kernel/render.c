@@ -20,21 +20,21 @@ const char *render_type_name(json_t *type, char *buf, size_t n) {
   return buf;
 }
 
-/* Text of one value; strings as is, null as NULL, the rest as JSON. */
-static char *cell_text(json_t *v) {
-  if (json_is_null(v) || !v) return strdup("NULL");
-  if (json_is_string(v)) return strdup(json_string_value(v));
-  if (json_is_true(v)) return strdup("true");
-  if (json_is_false(v)) return strdup("false");
-  if (json_is_real(v)) {
-    /* Spark prints doubles as Java's Double.toString: the shortest digits
-     * that read back to the same value (0.1, not 0.10000000000000001). */
-    struct buf b;
-    buf_init(&b, 64);
-    if (vector_format_double(json_real_value(v), &b) == 0 && b.data) return buf_steal(&b);
-    buf_fini(&b);
-  }
-  return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+/* Append the text of one value to b: strings as is, null as NULL, the rest
+ * as JSON. */
+static int cell_put(struct buf *b, json_t *v) {
+  if (json_is_null(v) || !v) return buf_append(b, "NULL", 4);
+  if (json_is_string(v)) return buf_append(b, json_string_value(v), json_string_length(v));
+  if (json_is_true(v)) return buf_append(b, "true", 4);
+  if (json_is_false(v)) return buf_append(b, "false", 5);
+  if (json_is_integer(v)) return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  /* Spark prints doubles as Java's Double.toString: the shortest digits
+   * that read back to the same value (0.1, not 0.10000000000000001). */
+  if (json_is_real(v)) return vector_format_double(json_real_value(v), b);
+  char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  int rc = j ? buf_puts(b, j) : 0;
+  free(j);
+  return rc;
 }
 
 static int is_numeric_type(const char *t) {
@@ -61,23 +61,40 @@ json_t *render_table(const struct table *t) {
     w[c] = utf8_count(name ? name : "", name ? strlen(name) : 0);
     num[c] = is_numeric_type(render_type_name(json_object_get(f, "type"), tbuf, sizeof tbuf));
   }
-  char **cells = calloc(nrow * ncol + 1, sizeof *cells);
+  /* Every cell's text, NUL-terminated, in one buffer (tables have tens of
+   * thousands of cells: one allocation, not one each); off[i] is where
+   * cell i starts, off[i + 1] - 1 where it ends. */
+  struct buf cb;
+  buf_init(&cb, BUF_UNLIMITED);
+  size_t *off = calloc(nrow * ncol + 1, sizeof *off);
+  if (!w || !num || !off) {
+    free(w);
+    free(num);
+    free(off);
+    return NULL; /* out of memory: no table rather than a crash */
+  }
   for (size_t r = 0; r < nrow; r++) {
     json_t *row = json_array_get(t->rows, r);
     for (size_t c = 0; c < ncol; c++) {
+      size_t at = cb.len;
+      off[r * ncol + c] = at;
       /* No sanitizing: jansson's strings are valid UTF-8 (a copy stops at
        * an embedded NUL, still on a character boundary), the rest ASCII. */
-      char *clean = cell_text(json_array_get(row, c));
-      if (!clean) clean = strdup("");
+      cell_put(&cb, json_array_get(row, c));
+      size_t n = strnlen(cb.data ? cb.data + at : "", cb.len - at);
+      cb.len = at + n; /* an embedded NUL ends the cell, as it always did */
+      buf_putc(&cb, '\0');
       /* Keep the grid on one line per row. */
-      for (char *p = clean; p && *p; p++)
+      for (char *p = cb.data + at; *p; p++)
         if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
-      cells[r * ncol + c] = clean;
-      size_t cw = utf8_count(clean, strlen(clean));
+      size_t cw = utf8_count(cb.data + at, n);
       if (cw > MAX_CELL_WIDTH) cw = MAX_CELL_WIDTH;
       if (cw > w[c]) w[c] = cw;
     }
   }
+  off[nrow * ncol] = cb.len;
+#define CELL(i) (cb.data + off[i])
+#define CELL_LEN(i) (off[(i) + 1] - off[i] - 1)
   struct buf text, html;
   buf_init(&text, BUF_UNLIMITED);
   buf_init(&html, BUF_UNLIMITED);
@@ -105,9 +122,10 @@ json_t *render_table(const struct table *t) {
   for (size_t r = 0; r < nrow; r++) {
     buf_putc(&text, '|');
     for (size_t c = 0; c < ncol; c++) {
-      const char *s = cells[r * ncol + c];
-      size_t cw = utf8_count(s, strlen(s));
-      size_t bytes = strlen(s);
+      const char *s = CELL(r * ncol + c);
+      size_t len = CELL_LEN(r * ncol + c);
+      size_t cw = utf8_count(s, len);
+      size_t bytes = len;
       if (cw > MAX_CELL_WIDTH) {
         bytes = utf8_offset(s, MAX_CELL_WIDTH - 3);
         cw = MAX_CELL_WIDTH;
@@ -115,7 +133,7 @@ json_t *render_table(const struct table *t) {
       buf_putc(&text, ' ');
       if (num[c]) pad(&text, w[c] - cw);
       buf_append(&text, s, bytes);
-      if (bytes < strlen(s)) buf_puts(&text, "...");
+      if (bytes < len) buf_puts(&text, "...");
       if (!num[c]) pad(&text, w[c] - cw);
       buf_puts(&text, " |");
     }
@@ -150,11 +168,13 @@ json_t *render_table(const struct table *t) {
     buf_puts(&html, "<tr>");
     for (size_t c = 0; c < ncol; c++) {
       json_t *v = json_array_get(json_array_get(t->rows, r), c);
-      buf_puts(&html, num[c] ? "<td style=\"text-align:right\">" : "<td style=\"text-align:left\">");
+      /* Single-quoted attributes: in the JSON of the message they need no
+       * escaping, and this markup repeats for every cell. */
+      buf_puts(&html, num[c] ? "<td style='text-align:right'>" : "<td style='text-align:left'>");
       if (json_is_null(v) || !v)
-        buf_puts(&html, "<i style=\"color:#868e96\">NULL</i>");
+        buf_puts(&html, "<i style='color:#868e96'>NULL</i>");
       else
-        buf_put_html(&html, cells[r * ncol + c]);
+        buf_put_html(&html, CELL(r * ncol + c));
       buf_puts(&html, "</td>");
     }
     buf_puts(&html, "</tr>");
@@ -190,8 +210,10 @@ json_t *render_table(const struct table *t) {
   json_t *bundle = json_pack("{s:s, s:s, s:{s:{s:o}, s:o}}", "text/plain", text.data, "text/html",
                              html.data, "application/vnd.dataresource+json", "schema", "fields",
                              dfields, "data", ddata);
-  for (size_t i = 0; i < nrow * ncol; i++) free(cells[i]);
-  free(cells);
+#undef CELL
+#undef CELL_LEN
+  buf_fini(&cb);
+  free(off);
   free(w);
   free(num);
   buf_fini(&text);

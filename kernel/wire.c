@@ -9,6 +9,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -184,6 +185,32 @@ static int dump_string(struct buf *b, const char *s, size_t n) {
   return rc ? rc : buf_putc(b, '"');
 }
 
+/* A double exactly as jansson writes it (tables carry thousands, so not
+ * through json_dumps and a malloc each): "%.17g", a ".0" when that reads
+ * back as an integer, and an exponent without '+' or leading zeros. The
+ * kernel never calls setlocale, so the decimal point is '.'. */
+static int dump_real(struct buf *b, double x) {
+  char t[48];
+  if (!isfinite(x)) return ERR_INVAL; /* not JSON */
+  int n = snprintf(t, sizeof t - 2, "%.17g", x);
+  if (n <= 0 || (size_t)n >= sizeof t - 2) return ERR_INVAL;
+  if (!strchr(t, '.') && !strchr(t, 'e')) {
+    memcpy(t + n, ".0", 3);
+    n += 2;
+  }
+  char *e = strchr(t, 'e');
+  if (e) {
+    char *start = e + 1, *end = e + 2; /* drop '+', keep '-', drop zeros */
+    if (*start == '-') start++;
+    while (*end == '0') end++;
+    if (end != start) {
+      memmove(start, end, (size_t)(t + n - end) + 1);
+      n -= (int)(end - start);
+    }
+  }
+  return buf_append(b, t, (size_t)n);
+}
+
 static int dump_value(struct buf *b, json_t *v, int depth) {
   if (depth > DUMP_MAX_DEPTH) return ERR_INVAL;
   int rc = 0;
@@ -221,14 +248,7 @@ static int dump_value(struct buf *b, json_t *v, int depth) {
       if (x < 0) *--p = '-';
       return buf_append(b, p, (size_t)(num + sizeof num - p));
     }
-    case JSON_REAL: {
-      /* Rare in messages: keep jansson's exact formatting of doubles. */
-      char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-      if (!t) return ERR_INVAL; /* NaN or infinity: not JSON */
-      rc = buf_puts(b, t);
-      free(t);
-      return rc;
-    }
+    case JSON_REAL: return dump_real(b, json_real_value(v));
     case JSON_TRUE: return buf_append(b, "true", 4);
     case JSON_FALSE: return buf_append(b, "false", 5);
     case JSON_NULL: return buf_append(b, "null", 4);

@@ -120,8 +120,44 @@ int vector_append_str(struct vector *v, const char *p, size_t n) {
   return rc;
 }
 
+/* Fast path of shortest_digits for the common x = m / 10^k with m < 2^53
+ * and k <= 15 (prices, ratios, integers): the first k for which m / 10^k
+ * rounds back to x gives the fewest fraction digits, hence the fewest
+ * significant digits, and is exact because m and 10^k are exact doubles and
+ * IEEE division rounds correctly, as strtod does. Returns 0 when x is not of
+ * that form (the caller then searches with printf). */
+static int decimal_digits(double x, char *digits, int *exp10) {
+  static const double p10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  if (!(x > 0) || x >= 9007199254740992.0) return 0;
+  for (int k = 0; k < 16; k++) {
+    double scaled = x * p10[k];
+    if (scaled >= 9007199254740992.0) return 0;
+    /* The product is rounded: near the precision limit the nearest integer
+     * to it may be one off the m that divides back to x, so try both sides. */
+    double m = nearbyint(scaled);
+    if (m / p10[k] != x) m = (m + 1) / p10[k] == x ? m + 1 : (m - 1) / p10[k] == x ? m - 1 : 0;
+    if (m <= 0) continue;
+    char tmp[24];
+    uint64_t u = (uint64_t)m;
+    int n = 0;
+    do tmp[n++] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    *exp10 = n - 1 - k;
+    int len = 0;
+    while (len < n && tmp[len] == '0') len++; /* trailing zeros of m */
+    int nd = n - len;
+    for (int i = 0; i < nd; i++) digits[i] = tmp[n - 1 - i];
+    digits[nd] = '\0';
+    return nd;
+  }
+  return 0;
+}
+
 /* Shortest "%.*e" digits that read back as x. */
 static int shortest_digits(double x, char *digits, int *exp10) {
+  int fast = decimal_digits(x, digits, exp10);
+  if (fast) return fast;
   char tmp[40];
   for (int prec = 1; prec <= 17; prec++) {
     int len = snprintf(tmp, sizeof tmp, "%.*e", prec - 1, x);

@@ -28,6 +28,59 @@ static const char *fmt_dec(int64_t v, int s) {
   return out.data;
 }
 
+/* Significant digits of a formatted double ("1.2345E-4" -> "12345"). */
+static void sig_digits(const char *s, char *d) {
+  int n = 0;
+  for (; *s && *s != 'E'; s++)
+    if (*s >= '0' && *s <= '9' && (n || *s != '0')) d[n++] = *s;
+  while (n > 1 && d[n - 1] == '0') n--;
+  d[n] = '\0';
+}
+
+/* The reference: the fewest digits printf can give that read back as x. */
+static void shortest_ref(double x, char *d) {
+  char tmp[40];
+  for (int p = 1; p <= 17; p++) {
+    snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
+    if (strtod(tmp, NULL) == x) break;
+  }
+  *strchr(tmp, 'e') = '\0';
+  sig_digits(tmp, d);
+}
+
+/* Every formatted double reads back as itself with the fewest digits, on
+ * the decimal-looking values tables are full of and on random bit patterns. */
+static void test_format_double_shortest(void) {
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  int bad_back = 0, bad_digits = 0, n = 0;
+  for (int i = 0; i < 300000; i++) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    double x;
+    switch (i % 5) {
+      case 0: x = (double)(seed % 100000000) / 4; break;
+      case 1: x = (double)(seed % 10000000000ull) / pow(10, (double)(seed % 16)); break;
+      case 2: { uint64_t b = seed; memcpy(&x, &b, sizeof x); break; }
+      case 3: x = 9007199254740992.0 - (double)(seed % 4096) / (double)(1 + seed % 7); break;
+      default: x = (double)(seed % 1000000) * 1e-3 + 1e-9 * (double)(seed % 3); break;
+    }
+    if (!isfinite(x) || x == 0) continue;
+    x = fabs(x);
+    n++;
+    const char *s = fmt_double(x);
+    char *end;
+    double back = strtod(s, &end);
+    if (back != x || *end) bad_back++;
+    char got[32], want[32];
+    sig_digits(s, got);
+    shortest_ref(x, want);
+    if (strcmp(got, want) != 0 && bad_digits++ < 3)
+      printf("# x=%.17g formatted %s, shortest digits %s\n", x, s, want);
+  }
+  TAP_OK(n > 200000, "double formatting: %d values tried", n);
+  TAP_EQ_INT(bad_back, 0, "double formatting reads back exactly");
+  TAP_EQ_INT(bad_digits, 0, "double formatting gives the shortest digits");
+}
+
 static void test_arena(void) {
   struct arena a;
   arena_init(&a, 1 << 20);
@@ -335,6 +388,7 @@ int main(void) {
   test_numparse();
   test_datetime();
   test_format();
+  test_format_double_shortest();
   test_schema();
   buf_fini(&out);
   return tap_done();

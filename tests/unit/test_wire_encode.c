@@ -2,6 +2,8 @@
  * writer (byte for byte what jansson's json_dumps writes), HMAC-SHA256 with
  * keys of every length class (RFC 4231 vectors), and message ids (version-4
  * UUIDs, unique, and not repeated by a forked child). */
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -55,6 +57,26 @@ static void test_dumps(void) {
     json_decref(x);
   }
   TAP_OK(ok, "reals");
+
+  /* Random bit patterns and decimal-looking values: every exponent form
+   * (e+NN, e-NN, e-NNN) and the ".0" rule, against jansson itself. */
+  uint64_t seed = 0x2545F4914F6CDD1Dull;
+  int same = 0, tried = 0;
+  for (int i = 0; i < 20000; i++) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    double d;
+    if (i % 2) {
+      memcpy(&d, &seed, sizeof d);
+    } else {
+      d = (double)(seed % 100000000) / 64.0;
+    }
+    if (!isfinite(d)) continue;
+    json_t *x = json_real(d);
+    tried++;
+    same += same_as_jansson(x);
+    json_decref(x);
+  }
+  TAP_EQ_INT(same, tried, "20,000 random reals written as jansson writes them");
 
   json_t *o = json_pack("{s:s, s:{}, s:[], s:[i, f, b, b, n, {s:[s, {}]}], s:{s:{s:i}}}", "k\"ey",
                         "v", "empty_obj", "empty_arr", "mixed", 1, 2.5, 1, 0, "inner", "x",
