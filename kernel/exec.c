@@ -1207,9 +1207,6 @@ static json_t *do_spark_add(struct exec_state *st, struct exec_request *er, stru
              name, name);
     return error_reply(er, "BadUserDataException", msg, NULL);
   }
-  if (strcmp(lang, "r") == 0)
-    return error_reply(er, "BadUserDataException",
-                       "Kindling does not run SparkR sessions: use -l python or -l scala.", NULL);
   struct livy_session_opts lo;
   struct err e;
   err_clear(&e);
@@ -1217,8 +1214,10 @@ static json_t *do_spark_add(struct exec_state *st, struct exec_request *er, stru
   struct named *grown = realloc(st->named, (st->nnamed + 1) * sizeof *grown);
   if (!grown) return error_reply(er, "MemoryError", "out of memory", NULL);
   st->named = grown;
-  struct session *s =
-      livy_session_new(&lo, strcmp(lang, "scala") == 0 ? SESSION_SPARK : SESSION_PYSPARK, &e);
+  enum session_kind kind = strcmp(lang, "scala") == 0 ? SESSION_SPARK
+                           : strcmp(lang, "r") == 0   ? SESSION_SPARKR
+                                                      : SESSION_PYSPARK;
+  struct session *s = livy_session_new(&lo, kind, &e);
   if (!s) return backend_error(er, &e, NULL);
   struct out o = {&sink_ops, sk};
   json_t *body = smconf_session_body(st->conf, NULL);
@@ -1226,7 +1225,12 @@ static json_t *do_spark_add(struct exec_state *st, struct exec_request *er, stru
   json_decref(body);
   if (rc) {
     s->ops->free(s);
-    return backend_error(er, &e, NULL);
+    /* Name the session that failed: the cell may add several. */
+    struct err we = e;
+    err_set(&we, e.code, "Could not start the %s session '%.200s': %s",
+            kind == SESSION_SPARK ? "Spark (Scala)" : kind == SESSION_SPARKR ? "SparkR" : "PySpark",
+            name, e.msg);
+    return backend_error(er, &we, NULL);
   }
   pthread_mutex_lock(&st->lock);
   st->named[st->nnamed++] = (struct named){strdup(name), strdup(lo.http.url), s};
@@ -1398,11 +1402,9 @@ static json_t *do_change_language(struct exec_state *st, struct exec_request *er
     return error_reply(er, "BadUserDataException",
                        "Cannot change the language once a session has started.", NULL);
   const char *l = magic_opt(cell, "language");
-  if (strcmp(l, "r") == 0)
-    return error_reply(er, "BadUserDataException",
-                       "Kindling does not run SparkR sessions: use python, scala or sql.", NULL);
   st->kind_override = strcmp(l, "scala") == 0 ? SESSION_SPARK
                       : strcmp(l, "sql") == 0 ? SESSION_SQL
+                      : strcmp(l, "r") == 0   ? SESSION_SPARKR
                                               : SESSION_PYSPARK;
   return ok_reply();
 }

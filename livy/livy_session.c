@@ -617,7 +617,62 @@ static void put_triple_quoted(struct buf *b, const char *s) {
   }
 }
 
+/* A JSON string literal is also a valid Python, Scala and R string literal:
+ * jansson escapes quotes, backslashes and control characters, and never
+ * emits "\/". */
+static int put_string_literal(struct buf *b, const char *s) {
+  json_t *j = json_string(s);
+  char *lit = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+  json_decref(j);
+  int rc = lit ? buf_puts(b, lit) : ERR_NOMEM;
+  free(lit);
+  return rc;
+}
+
+/* SparkR: the schema is the JVM StructType's own JSON (SparkR has no
+ * exported accessor for it, so callJMethod, as SparkR's own code does), the
+ * rows a collected data.frame written by jsonlite as arrays of values: NA as
+ * null, dates as "YYYY-MM-DD", numbers at full precision (digits = NA).
+ * local() keeps the helper variables out of the user's workspace. */
+static char *r_sql_code(const char *query, const struct session_sql_opts *o) {
+  struct buf b;
+  buf_init(&b, 64u << 20);
+  long long n = o->maxrows;
+  int rc = buf_puts(&b, "local({\n");
+  if (o->df_var) {
+    rc |= buf_printf(&b, "kdDf <- %s\n", query);
+  } else {
+    rc |= buf_puts(&b, "kdDf <- sql(");
+    rc |= put_string_literal(&b, query);
+    rc |= buf_puts(&b, ")\n");
+  }
+  if (o->method == SESSION_SAMPLE_SAMPLE)
+    rc |= buf_printf(&b, "kdSrc <- sample(kdDf, FALSE, %g)\n", o->fraction);
+  else
+    rc |= buf_puts(&b, "kdSrc <- kdDf\n");
+  if (n < 0)
+    rc |= buf_puts(&b, "kdRows <- collect(kdSrc)\nkdTotal <- nrow(kdRows)\n");
+  else
+    rc |= buf_printf(&b,
+                     "kdRows <- take(kdSrc, %lld)\n"
+                     "kdTotal <- if (nrow(kdRows) > %lld) count(kdSrc) else nrow(kdRows)\n"
+                     "kdRows <- head(kdRows, %lld)\n",
+                     n + 1, n, n);
+  rc |= buf_puts(&b,
+                 "cat(paste0(\"{\\\"schema\\\":\", "
+                 "SparkR:::callJMethod(schema(kdDf)$jobj, \"json\"), \",\\\"rows\\\":\", "
+                 "jsonlite::toJSON(kdRows, dataframe = \"values\", na = \"null\", digits = NA), "
+                 "\",\\\"total\\\":\", sprintf(\"%.0f\", as.numeric(kdTotal)), \"}\\n\"))\n"
+                 "})\n");
+  if (rc) {
+    buf_fini(&b);
+    return NULL;
+  }
+  return buf_steal(&b);
+}
+
 char *livy_sql_code(enum session_kind kind, const char *query, const struct session_sql_opts *o) {
+  if (kind == SESSION_SPARKR) return r_sql_code(query, o);
   struct buf b;
   buf_init(&b, 64u << 20);
   long long n = o->maxrows;
@@ -674,15 +729,36 @@ char *livy_sql_code(enum session_kind kind, const char *query, const struct sess
   return buf_steal(&b);
 }
 
-/* A JSON string literal is also a valid Python and Scala string literal:
- * jansson escapes quotes, backslashes and control characters, and never
- * emits "\/". */
-static int put_string_literal(struct buf *b, const char *s) {
-  json_t *j = json_string(s);
-  char *lit = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-  json_decref(j);
-  int rc = lit ? buf_puts(b, lit) : ERR_NOMEM;
-  free(lit);
+/* SparkR has no Dataset of strings to read JSON from, so the records go
+ * in as a one-column data.frame of JSON texts (one literal per record: R
+ * has no limit on the number of elements of c()), and from_json with the
+ * DDL schema turns them into typed columns. A str becomes assign(), as in
+ * sparkmagic. */
+static int r_send_code(struct buf *b, const char *name, const json_t *recs, const char *ddl,
+                       const char *str_value) {
+  int rc = 0;
+  if (str_value) {
+    rc |= buf_puts(b, "assign(");
+    rc |= put_string_literal(b, name);
+    rc |= buf_puts(b, ", ");
+    rc |= put_string_literal(b, str_value);
+    return rc | buf_puts(b, ")\n");
+  }
+  rc |= buf_printf(b, "%s <- local({\nkdLines <- ", name);
+  if (!json_array_size(recs)) rc |= buf_puts(b, "character(0)");
+  for (size_t i = 0; i < json_array_size(recs); i++) {
+    char *rec = json_dumps(json_array_get(recs, i), JSON_COMPACT);
+    if (!rec) return ERR_NOMEM;
+    rc |= buf_puts(b, i ? ",\n" : "c(\n");
+    rc |= put_string_literal(b, rec);
+    free(rec);
+  }
+  if (json_array_size(recs)) rc |= buf_puts(b, ")");
+  rc |= buf_puts(b, "\nkdText <- createDataFrame(data.frame(value = kdLines, stringsAsFactors = "
+                    "FALSE), structType(\"value STRING\"))\n"
+                    "kdParsed <- select(kdText, alias(from_json(kdText$value, ");
+  rc |= put_string_literal(b, ddl);
+  rc |= buf_puts(b, "), \"kdRow\"))\nselect(kdParsed, \"kdRow.*\")\n})\n");
   return rc;
 }
 
@@ -692,14 +768,16 @@ char *livy_send_code(enum session_kind kind, const char *name, const json_t *sch
   buf_init(&b, 512u << 20);
   buf_init(&ddl, 1u << 20);
   char *text = NULL;
+  json_t *recs = NULL;
   if (!str_value) {
-    json_t *recs = table_records(schema, rows, maxrows);
+    recs = table_records(schema, rows, maxrows);
     text = recs ? json_dumps(recs, JSON_COMPACT) : NULL;
-    json_decref(recs);
     if (!text || table_ddl(schema, &ddl)) goto fail;
   }
   int rc = 0;
-  if (kind == SESSION_SPARK) {
+  if (kind == SESSION_SPARKR) {
+    rc = r_send_code(&b, name, recs, ddl.data, str_value);
+  } else if (kind == SESSION_SPARK) {
     if (str_value) {
       rc |= buf_printf(&b, "var %s = ", name);
       rc |= put_string_literal(&b, str_value);
@@ -744,10 +822,12 @@ char *livy_send_code(enum session_kind kind, const char *name, const json_t *sch
   }
   if (rc) goto fail;
   free(text);
+  json_decref(recs);
   buf_fini(&ddl);
   return buf_steal(&b);
 fail:
   free(text);
+  json_decref(recs);
   buf_fini(&ddl);
   buf_fini(&b);
   return NULL;
@@ -799,10 +879,14 @@ static int ls_sql(struct session *s, const char *query, const struct session_sql
   } else {
     const char *text = str_or(data, "text/plain", "");
     /* The JSON line is the last line: the user's query may print nothing,
-     * but Livy prepends stdout left over from an earlier failure. */
-    const char *last = strrchr(text, '\n');
-    res = json_loads(last ? last + 1 : text, 0, NULL);
-    if (!res && last) res = json_loads(text, 0, NULL);
+     * but Livy prepends stdout left over from an earlier failure. Scala
+     * and R keep the line's own newline. */
+    size_t len = strlen(text);
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r')) len--;
+    const char *last = text + len;
+    while (last > text && last[-1] != '\n') last--;
+    res = json_loadb(last, (size_t)(text + len - last), 0, NULL);
+    if (!res && last > text) res = json_loadb(text, len, 0, NULL);
   }
   json_decref(out);
   if (!json_is_object(res)) {

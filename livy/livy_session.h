@@ -40,19 +40,23 @@ int livy_list_sessions(struct livy_http *h, json_t **sessions, struct err *e);
 /* DELETE /sessions/{id}; a 404 counts as success. */
 int livy_delete_session(struct livy_http *h, int id, struct err *e);
 
-/* The Livy statement kind for a session kind ("pyspark", "spark", "sql"). */
+/* The Livy statement kind for a session kind ("pyspark", "spark", "sql",
+ * "sparkr"). */
 const char *livy_kind_name(enum session_kind kind);
-/* Code that runs query on a session of kind and prints one JSON object
- * {"schema": StructType JSON, "rows": [[...]], "total": N} on stdout.
- * Returns a new string (caller frees). */
+/* Code that runs query on a session of kind (PySpark, Scala or SparkR) and
+ * prints one JSON object {"schema": StructType JSON, "rows": [[...]] (Scala:
+ * "records": [{...}]), "total": N} on stdout, honouring opts' -n/-m/-r; with
+ * opts->df_var, query is a DataFrame variable of the session's language.
+ * Returns a new string (caller frees), NULL on OOM. query is borrowed. */
 char *livy_sql_code(enum session_kind kind, const char *query,
                     const struct session_sql_opts *opts);
 
 /* %%send_to_spark: code that binds name in a session of kind to str_value
- * (a string) when it is not NULL, else to a DataFrame of the first maxrows
- * rows (all when < 0) of the table (schema, rows), with the table's column
- * types. name must be a valid identifier (the caller checks). New string, or
- * NULL on OOM or a table without columns. Arguments are borrowed. */
+ * (a string) when it is not NULL, else to a DataFrame (SparkR: a
+ * SparkDataFrame) of the first maxrows rows (all when < 0) of the table
+ * (schema, rows), with the table's column types. name must be a valid
+ * identifier (the caller checks). New string, or NULL on OOM or a table
+ * without columns. Arguments are borrowed. */
 char *livy_send_code(enum session_kind kind, const char *name, const json_t *schema,
                      const json_t *rows, long long maxrows, const char *str_value);
 

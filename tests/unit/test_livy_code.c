@@ -1,6 +1,8 @@
 /* test_livy_code.c: the code Kindling generates for Livy sessions
- * (livy_sql_code, livy_send_code): identifiers and literals survive any
- * text, and Scala string constants stay under the JVM's 64 KiB limit. */
+ * (livy_sql_code, livy_send_code) in PySpark, Scala and SparkR:
+ * identifiers and literals survive any text, Scala string constants stay
+ * under the JVM's 64 KiB limit, and the R code carries -n/-m/-r and the
+ * schema. (The test Livy server runs this code in tests/integration.) */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,8 +97,100 @@ static void test_str_and_df_var(void) {
   json_decref(empty);
 }
 
+/* The first "..." literal after marker, decoded (the generator writes JSON
+ * string literals, which R reads the same way). New string or NULL. */
+static char *literal_after(const char *code, const char *marker) {
+  const char *p = strstr(code, marker);
+  if (!p || !(p = strchr(p + strlen(marker) - 1, '"'))) return NULL;
+  const char *q = p + 1;
+  while (*q && *q != '"') q += *q == '\\' ? 2 : 1;
+  if (!*q) return NULL;
+  json_t *s = json_loadb(p, (size_t)(q - p + 1), JSON_DECODE_ANY, NULL);
+  char *out = json_is_string(s) ? strdup(json_string_value(s)) : NULL;
+  json_decref(s);
+  return out;
+}
+
+static void test_r_sql(void) {
+  const char *q = "SELECT 'it''s' AS a, \"b\\n\" AS `c`\nFROM t";
+  struct session_sql_opts o = {10, SESSION_SAMPLE_TAKE, 0.1, 0};
+  char *code = livy_sql_code(SESSION_SPARKR, q, &o);
+  TAP_OK(code && strncmp(code, "local({\n", 8) == 0 && strstr(code, "\n})\n"),
+         "r: the helpers live in local(), not the user's workspace");
+  char *lit = code ? literal_after(code, "kdDf <- sql(") : NULL;
+  TAP_EQ_STR(lit, q, "r: the query survives quotes, backslashes and new lines");
+  free(lit);
+  TAP_OK(code && strstr(code, "kdSrc <- kdDf\n") && strstr(code, "kdRows <- take(kdSrc, 11)\n") &&
+             strstr(code, "kdTotal <- if (nrow(kdRows) > 10) count(kdSrc) else nrow(kdRows)\n") &&
+             strstr(code, "kdRows <- head(kdRows, 10)\n"),
+         "r: -n 10 takes one row more to know whether there are more, counts only then");
+  TAP_OK(code && strstr(code, "SparkR:::callJMethod(schema(kdDf)$jobj, \"json\")") &&
+             strstr(code, "jsonlite::toJSON(kdRows, dataframe = \"values\", na = \"null\", digits = NA)"),
+         "r: the Spark schema JSON goes with the rows as arrays of values");
+  free(code);
+  o.method = SESSION_SAMPLE_SAMPLE;
+  o.fraction = 0.25;
+  o.maxrows = -1;
+  code = livy_sql_code(SESSION_SPARKR, "SELECT 1", &o);
+  TAP_OK(code && strstr(code, "kdSrc <- sample(kdDf, FALSE, 0.25)\n") &&
+             strstr(code, "kdRows <- collect(kdSrc)\nkdTotal <- nrow(kdRows)\n") &&
+             !strstr(code, "take(") && !strstr(code, "head("),
+         "r: -m sample -r 0.25 -n -1 samples and collects everything");
+  free(code);
+  o.df_var = 1;
+  o.maxrows = 5;
+  o.method = SESSION_SAMPLE_TAKE;
+  code = livy_sql_code(SESSION_SPARKR, "my_df", &o);
+  TAP_OK(code && strstr(code, "kdDf <- my_df\n") && !strstr(code, "sql("),
+         "r: -o fetches the SparkDataFrame variable itself");
+  free(code);
+}
+
+static void test_r_send(void) {
+  char *code = livy_send_code(SESSION_SPARKR, "v", NULL, NULL, 0, "it's \"x\"\n\\");
+  TAP_EQ_STR(code, "assign(\"v\", \"it's \\\"x\\\"\\n\\\\\")\n", "r: a str is assign(), as sparkmagic does");
+  free(code);
+  json_t *schema = json_loads(
+      "{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"long\"},"
+      "{\"name\":\"text\",\"type\":\"string\"},{\"name\":\"d\",\"type\":\"date\"}]}",
+      0, NULL);
+  json_t *rows = json_loads("[[1, \"a \\\"q\\\" \\\\ é\\n\", \"2024-01-05\"], [2, null, null], "
+                            "[3, \"z\", \"2024-03-01\"]]", 0, NULL);
+  code = livy_send_code(SESSION_SPARKR, "df", schema, rows, 2, NULL);
+  TAP_OK(code && strncmp(code, "df <- local({\nkdLines <- c(\n", 28) == 0,
+         "r: the SparkDataFrame is built in local() and bound to the name");
+  size_t n = 0, longest;
+  char *joined = code ? literals(code, "c(\n", &n, &longest) : NULL;
+  TAP_EQ_INT(n, 2, "r: -m 2 sends two records, one literal each");
+  free(joined);
+  char *first = code ? literal_after(code, "c(\n") : NULL;
+  json_t *rec = first ? json_loads(first, 0, NULL) : NULL;
+  TAP_EQ_STR(json_string_value(json_object_get(rec, "text")), "a \"q\" \\ é\n",
+             "r: text survives escaping");
+  json_decref(rec);
+  free(first);
+  char *second = code ? strstr(code, "\",\n\"") : NULL;
+  TAP_OK(second && strncmp(second + 3, "\"{\\\"id\\\":2}\"", 12) == 0,
+         "r: NULL fields are left out of a record, as Spark's toJSON does");
+  char *ddl = code ? literal_after(code, "from_json(kdText$value, ") : NULL;
+  TAP_EQ_STR(ddl, "`id` BIGINT, `text` STRING, `d` DATE", "r: from_json gets the DDL schema");
+  free(ddl);
+  TAP_OK(code && strstr(code, "createDataFrame(data.frame(value = kdLines, stringsAsFactors = FALSE), "
+                              "structType(\"value STRING\"))") &&
+             strstr(code, "select(kdParsed, \"kdRow.*\")\n})\n"),
+         "r: JSON texts become typed columns");
+  free(code);
+  code = livy_send_code(SESSION_SPARKR, "none", schema, rows, 0, NULL);
+  TAP_OK(code && strstr(code, "kdLines <- character(0)\n"), "r: no rows is an empty vector, not c()");
+  free(code);
+  json_decref(rows);
+  json_decref(schema);
+}
+
 int main(void) {
   test_scala_chunks();
   test_str_and_df_var();
+  test_r_sql();
+  test_r_send();
   return tap_done();
 }
