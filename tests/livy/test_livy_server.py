@@ -1107,9 +1107,12 @@ def test_scala_subset(repl):
     assert out["evalue"] == "<console>:24: error: not found: value nope"
 
 
-def test_sparkr_statements_are_not_supported(repl):
-    out = repl.run(repl.shared, "1 + 1", kind="sparkr")["output"]
-    assert out["ename"] == "NotSupportedInTestServer"
+def test_sparkr_statements_outside_the_r_subset_are_not_supported(repl):
+    # sparkr runs a small R subset (fake_interp.RInterpreter); anything
+    # else is refused whole, with the cell as evalue.
+    out = repl.run(repl.shared, "library(ggplot2)", kind="sparkr")["output"]
+    assert out["status"] == "error" and out["ename"] == "NotSupportedInTestServer"
+    assert out["evalue"] == "library(ggplot2)"
 
 
 # ---------------------------------------------------------------------------
@@ -1189,3 +1192,29 @@ def test_restart_on_same_port_starts_empty(livy):
 def test_start_server_rejects_unknown_option():
     with pytest.raises(TypeError):
         livy_server.start_server(no_such_option=1)
+
+
+def test_results_are_converted_to_spark_types_column_by_column(repl):
+    # sqlite hands back 0/1 for BOOLEAN, REAL for DOUBLE and text for
+    # TIMESTAMP; whole columns are converted at once, NULLs kept, and the
+    # rows of one result share their field names.
+    code = (
+        "spark.sql('CREATE TABLE conv_t (b BOOLEAN, d DOUBLE, n BIGINT, s STRING, t TIMESTAMP)')\n"
+        "spark.sql(\"INSERT INTO conv_t VALUES (1, 2, 3, 'x', '2024-01-02 03:04:05'), "
+        "(0, NULL, NULL, NULL, NULL), (NULL, 1.5, 4, '5', NULL)\")\n"
+        "df = spark.sql('SELECT * FROM conv_t')\n"
+        "rows = df.collect()\n"
+        "print([[type(v).__name__ for v in r] for r in rows])\n"
+        "print(rows[0].b, rows[1].b, rows[2].b, rows[0].d, rows[0]['t'], rows[2].asDict())\n"
+        "print(type(rows[0]) is Row, df.take(1)[0].__fields__, len(df.take(10)), df.take(-1))\n"
+        "big = spark.range(5000).collect()\n"
+        "print(big[4999].id, big[0].asDict(), repr(big[1]))")
+    out = repl.text(repl.py, "from pyspark.sql import Row\n" + code)
+    lines = out.splitlines()
+    assert lines[0] == ("[['bool', 'float', 'int', 'str', 'datetime'], "
+                        "['bool', 'NoneType', 'NoneType', 'NoneType', 'NoneType'], "
+                        "['NoneType', 'float', 'int', 'str', 'NoneType']]")
+    assert lines[1] == ("True False None 2.0 2024-01-02 03:04:05 "
+                        "{'b': None, 'd': 1.5, 'n': 4, 's': '5', 't': None}")
+    assert lines[2] == "True ['b', 'd', 'n', 's', 't'] 3 []"
+    assert lines[3] == "4999 {'id': 0} Row(id=1)"
