@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -159,7 +160,8 @@ static json_t *error_reply(struct exec_request *er, const char *ename, const cha
 }
 
 /* An error from the magics layer: message, then the offending line with a
- * caret under the column, then the rest (usage). */
+ * caret under the column, then the rest (usage). The line is echoed with
+ * its secrets (-p values) masked: error output lands in saved notebooks. */
 static json_t *usage_error(struct exec_request *er, const struct err *e) {
   const char *ename = e->ename[0] ? e->ename : "UsageError";
   json_t *tb = json_array();
@@ -179,13 +181,18 @@ static json_t *usage_error(struct exec_request *er, const struct err *e) {
     if (p) {
       const char *end = strchr(p, '\n');
       size_t len = end ? (size_t)(end - p) : strlen(p);
+      int column = e->column;
+      /* Masked before it is cut, so a cut never leaves half a secret. */
+      char *safe = magic_redact_line(p, len, &column);
+      len = safe ? strlen(safe) : 0;
       if (len > 200) len = 200;
-      char *line = utf8_sanitize(p, len);
+      char *line = utf8_sanitize(safe ? safe : "", len);
+      free(safe);
       json_array_append_new(tb, json_string(line ? line : ""));
       free(line);
       struct buf caret;
       buf_init(&caret, 4096);
-      for (int c = 1; c < e->column && c < 200; c++) buf_putc(&caret, ' ');
+      for (int c = 1; c < column && c < 200; c++) buf_putc(&caret, ' ');
       buf_putc(&caret, '^');
       json_array_append_new(tb, json_string(caret.data));
       buf_fini(&caret);
@@ -820,6 +827,11 @@ static int delete_all_sessions(struct livy_http *h, int *n, struct err *e) {
   return rc;
 }
 
+/* %%delete -s ID and %spark delete -u URL -i ID refuse the kernel's own
+ * session with these words, as sparkmagic's %%delete does. */
+static const char own_session_refusal[] =
+    "Cannot delete this kernel's session. Use %%cleanup -f, or restart the kernel, to delete it.";
+
 /* %%delete -f -s ID and %%cleanup -f work on the endpoint's sessions. */
 static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct sink *sk,
                          struct magic_cell *cell, int all) {
@@ -844,10 +856,7 @@ static json_t *do_delete(struct exec_state *st, struct exec_request *er, struct 
     const char *sid = magic_opt(cell, "session");
     int id = sid ? atoi(sid) : -1;
     if (id == current_livy_id(st)) {
-      r = error_reply(er, "UsageError",
-                      "Cannot delete this kernel's session. Use %%cleanup -f, or restart the "
-                      "kernel, to delete it.",
-                      NULL);
+      r = error_reply(er, "UsageError", own_session_refusal, NULL);
     } else if (livy_delete_session(h, id, &e)) {
       r = backend_error(er, &e, NULL);
     } else {
@@ -1248,6 +1257,39 @@ static void named_remove(struct exec_state *st, size_t i) {
   named_stop(&n);
 }
 
+/* 1 when two Livy base URLs name the same endpoint: trailing slashes
+ * aside, and the scheme and host in any case. */
+static int same_endpoint(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  while (na && a[na - 1] == '/') na--;
+  while (nb && b[nb - 1] == '/') nb--;
+  if (na != nb) return 0;
+  const char *sep = strstr(a, "://");
+  size_t host_end = sep ? (size_t)(sep - a) + 3 : 0;
+  while (host_end < na && a[host_end] != '/') host_end++;
+  return strncasecmp(a, b, host_end) == 0 && memcmp(a + host_end, b + host_end, na - host_end) == 0;
+}
+
+/* The %spark add session with Livy id at endpoint url, or NULL. */
+static struct named *named_at(struct exec_state *st, const char *url, int id) {
+  for (size_t i = 0; i < st->nnamed; i++) {
+    struct session *s = st->named[i].s;
+    if (livy_session_id(s) == id && same_endpoint(livy_session_url(s), url))
+      return &st->named[i];
+  }
+  return NULL;
+}
+
+/* 1 when url and id name the kernel's own running Livy session. */
+static int is_own_session(struct exec_state *st, const char *url, int id) {
+  pthread_mutex_lock(&st->lock);
+  struct session *s = st->session;
+  int own = s && s->started && strcmp(s->ops->backend, "livy") == 0 &&
+            livy_session_id(s) == id && same_endpoint(livy_session_url(s), url);
+  pthread_mutex_unlock(&st->lock);
+  return own;
+}
+
 /* -u URL: delete session -i ID there, or every session there. */
 static json_t *endpoint_delete(struct exec_state *st, struct exec_request *er, struct sink *sk,
                                struct magic_cell *cell, int all) {
@@ -1260,9 +1302,26 @@ static json_t *endpoint_delete(struct exec_state *st, struct exec_request *er, s
   json_t *r = NULL;
   int n = 0;
   if (!all) {
-    if (livy_delete_session(h, atoi(magic_opt(cell, "id")), &e) == 0) n = 1;
+    int id = atoi(magic_opt(cell, "id"));
+    struct named *nm = named_at(st, livy_http_url(h), id);
+    if (is_own_session(st, livy_http_url(h), id)) {
+      livy_http_free(h);
+      return error_reply(er, "UsageError", own_session_refusal, NULL);
+    }
+    if (nm) {
+      /* An added session: delete it by name, as sparkmagic does, so that
+       * it leaves the session list as well as the server. */
+      named_remove(st, (size_t)(nm - st->named));
+      n = 1;
+    } else if (livy_delete_session(h, id, &e) == 0) {
+      n = 1;
+    }
   } else {
-    delete_all_sessions(h, &n, &e);
+    /* The added sessions there go with the rest: forget them too. */
+    if (delete_all_sessions(h, &n, &e) == 0)
+      for (size_t i = st->nnamed; i-- > 0;)
+        if (same_endpoint(livy_session_url(st->named[i].s), livy_http_url(h)))
+          named_remove(st, i);
   }
   if (e.code) {
     r = backend_error(er, &e, NULL);

@@ -83,8 +83,14 @@ int livy_delete_session(struct livy_http *h, int id, struct err *e) {
   int rc = livy_http_request(h, "DELETE", path, NULL, 1, &status, &r, e);
   json_decref(r);
   if (rc == ERR_REMOTE && status == 404) {
+    /* A wrong id must not read as deleted (sparkmagic errors too); the
+     * callers that only clean up treat this as done. */
     err_clear(e);
-    return 0;
+    err_set_ename(e, "SessionNotFound");
+    return err_set(e, ERR_NOTFOUND,
+                   "There is no session %d at %s (Livy answered 404): it was deleted "
+                   "already, or the id is wrong.",
+                   id, livy_http_url(h));
   }
   return rc;
 }
@@ -991,6 +997,11 @@ static int ls_stop(struct session *s, struct err *e) {
   /* Bounded: jupyter_client sends SIGKILL 5 s after shutdown_request. */
   livy_http_set_timeout(ls->http, 2);
   int rc = livy_delete_session(ls->http, ls->id, e);
+  if (rc == ERR_NOTFOUND) {
+    /* Gone already (expired, deleted elsewhere): stopped all the same. */
+    err_clear(e);
+    rc = 0;
+  }
   ls->id = -1;
   livy_http_set_timeout(ls->http, ls->opts.http.timeout);
   return rc;
@@ -1064,6 +1075,9 @@ struct session *livy_session_new(const struct livy_session_opts *opts, enum sess
 }
 
 int livy_session_id(const struct session *s) { return ((const struct livy_session *)s)->id; }
+const char *livy_session_url(const struct session *s) {
+  return livy_http_url(((const struct livy_session *)s)->http);
+}
 int livy_session_lost(const struct session *s) {
   return atomic_load(&((struct livy_session *)s)->lost);
 }

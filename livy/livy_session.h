@@ -30,6 +30,9 @@ struct session *livy_session_new(const struct livy_session_opts *opts, enum sess
                                  struct err *e);
 /* The Livy session id of a started session, -1 otherwise. */
 int livy_session_id(const struct session *s);
+/* The endpoint's base URL, without trailing '/' (borrowed, lives as long
+ * as s). */
+const char *livy_session_url(const struct session *s);
 /* 1 when the server reported the session gone (404, dead, killed): the
  * kernel starts a new one on the next cell. */
 int livy_session_lost(const struct session *s);
@@ -37,7 +40,9 @@ int livy_session_lost(const struct session *s);
 /* Endpoint-wide operations (no session needed). */
 /* GET /sessions: a new JSON array of Session objects. */
 int livy_list_sessions(struct livy_http *h, json_t **sessions, struct err *e);
-/* DELETE /sessions/{id}; a 404 counts as success. */
+/* DELETE /sessions/{id}. A 404 is ERR_NOTFOUND (ename "SessionNotFound",
+ * the message names the id and the endpoint): user-facing deletes report it,
+ * shutdown and cleanup paths ignore it. */
 int livy_delete_session(struct livy_http *h, int id, struct err *e);
 
 /* The Livy statement kind for a session kind ("pyspark", "spark", "sql",

@@ -506,13 +506,18 @@ static int bool_given(struct pstate *ps, int idx, size_t flag_off) {
   return 0;
 }
 
+static int secret_short_any(char c);
+
 static int unknown_flag(struct pstate *ps, const struct tok *t) {
   struct buf m;
   buf_init(&m, BUF_UNLIMITED);
   int rc = buf_printf(&m, "%s: unrecognized flag ", ps->label);
-  /* Never echo what follows '=': it may be a password (--passwrd=...). */
+  /* Never echo what follows '=': it may be a password (--passwrd=...);
+   * nor what is glued to -p (a password where the command takes none). */
   const char *teq = t->s[1] == '-' ? strchr(t->s, '=') : NULL;
-  if (!rc) rc = magic__echo(&m, t->s, teq ? (size_t)(teq - t->s) : t->len);
+  size_t shown = teq ? (size_t)(teq - t->s) : t->len;
+  if (t->s[1] != '-' && shown > 2 && secret_short_any(t->s[1])) shown = 2;
+  if (!rc) rc = magic__echo(&m, t->s, shown);
   if (!rc) rc = buf_putc(&m, '.');
   /* Suggest a long flag for a misspelt --name. */
   if (!rc && t->len > 2 && t->s[1] == '-') {
@@ -581,6 +586,10 @@ static int parse_args(struct pstate *ps, const struct lexed *lx) {
     if (!c->vals) return nomem(ps->e);
   }
 
+  /* The words after a secret value may be the rest of a password typed
+   * with blanks: they are not echoed. */
+  int after_secret = 0;
+  char secret_names[80] = "";
   for (; k < lx->n; k++) {
     const struct tok *t = &lx->t[k];
     if (!looks_flag(t)) {
@@ -591,8 +600,14 @@ static int parse_args(struct pstate *ps, const struct lexed *lx) {
       struct buf m;
       buf_init(&m, BUF_UNLIMITED);
       int rc = buf_printf(&m, "%s: unexpected argument ", ps->label);
-      if (!rc) rc = magic__echo(&m, t->s, t->len);
-      if (!rc) rc = buf_putc(&m, '.');
+      if (after_secret) {
+        if (!rc)
+          rc = buf_printf(&m, "after the value of %s (not shown); quote a value "
+                          "that contains blanks.", secret_names);
+      } else {
+        if (!rc) rc = magic__echo(&m, t->s, t->len);
+        if (!rc) rc = buf_putc(&m, '.');
+      }
       if (!rc && (s->flags & MAGIC_F_CELL) && !(s->flags & MAGIC_F_BODY_EMPTY))
         rc = buf_puts(&m, " The cell body goes on the lines after the magic "
                           "line.");
@@ -647,8 +662,10 @@ static int parse_args(struct pstate *ps, const struct lexed *lx) {
     }
 
     const struct magic_option *o = &cmd->opts[idx];
+    after_secret = (o->flags & MAGIC_OPT_SECRET) != 0;
     char names[80];
     flag_names(o, names, sizeof names);
+    if (after_secret) memcpy(secret_names, names, sizeof names);
     if (o->type == MAGIC_T_BOOL) {
       if (explicit)
         return magic__usage_error(c, ps->e, ps->line, col_at(ps, t->off),
@@ -994,3 +1011,184 @@ const char *magic_subcommand(const struct magic_cell *c) {
 }
 
 enum magic_id magic_cell_id(const struct magic_cell *c) { return c->spec->id; }
+
+/* ---------------------------------------------------------------------- */
+/* Redaction of secrets on an echoed magic line                           */
+
+/* 1 when some command of the registry has a secret flag -c. */
+static int secret_short_any(char c) {
+  for (size_t i = 0; i < magic__nregistry; i++)
+    for (size_t k = 0; k < magic__registry[i].ncmds; k++) {
+      const struct magic_cmd *cmd = &magic__registry[i].cmds[k];
+      for (size_t j = 0; j < cmd->nopts; j++)
+        if (cmd->opts[j].short_name == c && (cmd->opts[j].flags & MAGIC_OPT_SECRET))
+          return 1;
+    }
+  return 0;
+}
+
+/* 1 when --name (not an option of the command at hand) could be meant as a
+ * secret flag of some command: a prefix of its long name, or a misspelling
+ * of it (--passwd, --pasword). */
+static int secret_long_any(const char *name, size_t n) {
+  if (n == 0) return 0;
+  for (size_t i = 0; i < magic__nregistry; i++)
+    for (size_t k = 0; k < magic__registry[i].ncmds; k++) {
+      const struct magic_cmd *cmd = &magic__registry[i].cmds[k];
+      for (size_t j = 0; j < cmd->nopts; j++) {
+        const struct magic_option *o = &cmd->opts[j];
+        if (!(o->flags & MAGIC_OPT_SECRET)) continue;
+        size_t ln = strlen(o->long_name);
+        if ((n <= ln && strncmp(o->long_name, name, n) == 0) ||
+            magic__distance(name, n, o->long_name, ln, 2) <= 2)
+          return 1;
+      }
+    }
+  return 0;
+}
+
+/* End of the raw word that starts at s[i] (quotes as the lexer reads them;
+ * an unterminated quote runs to the end). */
+static size_t raw_word_end(const char *s, size_t i, size_t n) {
+  while (i < n && !is_blank(s[i])) {
+    if (s[i] == '\'') {
+      const char *q = memchr(s + i + 1, '\'', n - i - 1);
+      i = q ? (size_t)(q - s) + 1 : n;
+    } else if (s[i] == '"') {
+      i++;
+      while (i < n && s[i] != '"') i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+      i = i < n ? i + 1 : n;
+    } else {
+      i += (s[i] == '\\' && i + 1 < n) ? 2 : 1;
+    }
+  }
+  return i;
+}
+
+struct span {
+  size_t a, b; /* raw bytes [a, b) of the line */
+};
+
+/* looks_flag for a raw word t[0..len). */
+static int looks_flag_raw(const char *t, size_t len) {
+  if (len < 2 || t[0] != '-') return 0;
+  char num[64];
+  if (len >= sizeof num) return 1; /* too long for a number */
+  memcpy(num, t, len);
+  num[len] = '\0';
+  return !is_number(num);
+}
+
+/* Byte ranges of the line that hold secrets, in order; at most max. */
+static size_t secret_spans(const char *line, size_t n, struct span *out, size_t max) {
+  size_t p = 0, ns = 0;
+  while (p < n && is_blank(line[p])) p++;
+  size_t pct = 0;
+  while (p < n && line[p] == '%') p++, pct++;
+  if (!pct) return 0; /* not a magic line */
+  size_t q = p;
+  while (q < n && !is_blank(line[q])) q++;
+  const struct magic_spec *spec = NULL;
+  for (size_t i = 0; pct <= 2 && i < magic__nregistry; i++)
+    if (strlen(magic__registry[i].name) == q - p &&
+        memcmp(magic__registry[i].name, line + p, q - p) == 0)
+      spec = &magic__registry[i];
+  if (spec && (spec->flags & MAGIC_F_RAW)) return 0; /* the rest is a body */
+  const struct magic_cmd *cmd = spec ? &spec->cmds[0] : NULL;
+
+  struct span w[2] = {{0, 0}, {0, 0}}; /* current word and the next one */
+  size_t i = q;
+  int first = 1;
+  while (ns < max) {
+    while (i < n && is_blank(line[i])) i++;
+    if (i >= n) break;
+    w[0].a = i;
+    w[0].b = i = raw_word_end(line, i, n);
+    const char *t = line + w[0].a;
+    size_t len = w[0].b - w[0].a;
+    int flag = looks_flag_raw(t, len);
+    if (first && !flag && spec && spec->ncmds > 1) {
+      for (size_t k = 1; k < spec->ncmds; k++)
+        if (strlen(spec->cmds[k].name) == len && strncasecmp(spec->cmds[k].name, t, len) == 0)
+          cmd = &spec->cmds[k];
+    }
+    first = 0;
+    if (!flag) continue;
+    int secret, idx;
+    size_t attached = 0; /* offset of an attached value in the word, 0 none */
+    if (t[1] == '-') {
+      const char *eq = memchr(t + 2, '=', len - 2);
+      size_t nl = eq ? (size_t)(eq - (t + 2)) : len - 2;
+      idx = cmd ? magic__find_long(cmd, t + 2, nl, 1) : -1;
+      secret = idx >= 0 ? (cmd->opts[idx].flags & MAGIC_OPT_SECRET) != 0
+                        : secret_long_any(t + 2, nl);
+      /* An unknown flag's value may be a misspelt secret's: never shown. */
+      if (eq && (secret || idx < 0)) attached = (size_t)(eq - t) + 1;
+    } else {
+      idx = cmd ? magic__find_short(cmd, t[1]) : -1;
+      secret = idx >= 0 ? (cmd->opts[idx].flags & MAGIC_OPT_SECRET) != 0 : secret_short_any(t[1]);
+      if (secret && len > 2) attached = t[2] == '=' ? 3 : 2;
+    }
+    if (attached) {
+      if (attached >= len) continue;
+      w[1] = (struct span){w[0].a + attached, w[0].b};
+    } else {
+      if (!secret) continue;
+      /* The value is the next word, whatever it looks like. */
+      while (i < n && is_blank(line[i])) i++;
+      if (i >= n) break;
+      w[1].a = i;
+      w[1].b = i = raw_word_end(line, i, n);
+    }
+    /* Words up to the next flag may be the rest of a password typed with
+     * blanks: they go under the same mask. */
+    for (;;) {
+      size_t j = i;
+      while (j < n && is_blank(line[j])) j++;
+      if (j >= n || looks_flag_raw(line + j, raw_word_end(line, j, n) - j)) break;
+      w[1].b = i = raw_word_end(line, j, n);
+    }
+    out[ns++] = w[1];
+  }
+  return ns;
+}
+
+char *magic_redact_line(const char *line, size_t n, int *column) {
+  enum { MAXSPANS = 64 };
+  struct span sp[MAXSPANS];
+  size_t ns = line ? secret_spans(line, n, sp, MAXSPANS) : 0;
+  if (ns == MAXSPANS) {
+    /* More secrets than we track: mask everything after the last one. */
+    sp[ns - 1].b = n;
+  }
+  struct buf b;
+  buf_init(&b, BUF_UNLIMITED);
+  size_t at = 0;
+  int rc = 0;
+  long col0 = column ? *column - 1 : 0, shift = 0;
+  int placed = 0;
+  for (size_t k = 0; k < ns && !rc; k++) {
+    rc = buf_append(&b, line + at, sp[k].a - at);
+    if (!rc) rc = buf_puts(&b, MAGIC_REDACTED);
+    at = sp[k].b;
+    if (column && !placed) {
+      long ca = (long)utf8_count(line, sp[k].a), cb = (long)utf8_count(line, sp[k].b);
+      if (col0 >= cb) {
+        shift += (long)strlen(MAGIC_REDACTED) - (cb - ca);
+      } else if (col0 >= ca) {
+        col0 = ca; /* inside the secret: point at the mask */
+        placed = 1;
+      } else {
+        placed = 1;
+      }
+    }
+  }
+  if (!rc && line) rc = buf_append(&b, line + at, n - at);
+  if (!rc && !b.data) rc = buf_puts(&b, "");
+  if (rc) {
+    buf_fini(&b);
+    return NULL;
+  }
+  if (column && *column > 0) *column = (int)(col0 + shift + 1);
+  return buf_steal(&b);
+}

@@ -227,6 +227,20 @@ int magic_help(enum magic_lang lang, struct buf *text, struct buf *html);
  * name may carry % signs. ERR_NOTFOUND if unknown. */
 int magic_doc(const char *name, struct buf *out);
 
+/* What a secret value is replaced with wherever a magic line is echoed. */
+#define MAGIC_REDACTED "********"
+
+/* A copy of line[0..n) (one line of a cell, without its newline) that is
+ * safe to echo in an error, a traceback or a log: when it is a magic line,
+ * the value of each secret flag (-p/--password, attached or the next word;
+ * also a secret flag the command lacks, or a misspelt one such as
+ * --passwd) and whatever follows '=' in an unrecognised long flag become
+ * MAGIC_REDACTED. Any other line comes back unchanged. When column is not
+ * NULL, *column (1-based, in code points, like err.column) is moved to the
+ * same place in the copy. New string (caller frees); NULL only when out of
+ * memory. */
+char *magic_redact_line(const char *line, size_t n, int *column);
+
 /* Completion inside the magic line. cursor is a byte offset into cell
  * (clamped). On success *matches is a new array of *n new strings (caller
  * frees each and the array; NULL when *n is 0) replacing the byte range

@@ -433,8 +433,14 @@ def test_spark_add_named_sessions(livy_kernel):
     # with no added session left, plain SQL goes back to the local engine
     r, msgs = k.execute("%%sql\nSELECT 2 AS two")
     assert r["content"]["status"] == "ok", r["content"]
-    r, _ = k.execute("%spark add -s r1 -l r -u http://127.0.0.1:9")
-    assert r["content"]["status"] == "error" and "SparkR" in r["content"]["evalue"]
+    # -l r adds a SparkR session (R code itself: test_livy_r.py)
+    r, _ = k.execute(f"%spark add -s r1 -l r -u {url}")
+    assert r["content"]["status"] == "ok", r["content"]
+    posts = [json.loads(x["body"])["kind"] for x in server.requests()
+             if x["method"] == "POST" and x["path"] == "/sessions"]
+    assert posts == ["pyspark", "spark", "sparkr"]
+    r, msgs = k.execute("%%spark -s r1\ncat(6 * 7)")
+    assert r["content"]["status"] == "ok" and "42" in texts(msgs), r["content"]
 
 
 def test_change_endpoint_and_language_hooks(livy_kernel):
@@ -629,8 +635,6 @@ def test_spark_add_basic_auth_flags(livy_kernel):
     assert pw not in logged and wrong not in logged
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: usage_error() in kernel/exec.c quotes the "
-                   "magic line verbatim in the traceback, -p/--password value included")
 def test_usage_errors_never_echo_a_password(livy_kernel):
     pw = "Pw-5e2b0c71"
     k, server = livy_kernel(config={})
@@ -639,11 +643,15 @@ def test_usage_errors_never_echo_a_password(livy_kernel):
                  f"%spark add -s bad -l python -u {server.url} -a bob -p {pw} --bogus",
                  f"%spark add -l python -u {server.url} -a bob -p {pw}",
                  f"%spark delete -u {server.url} -i x -a bob --password={pw}",
-                 f"%_do_not_call_change_endpoint -u bob -p {pw} -t Basic_Access"):
+                 f"%_do_not_call_change_endpoint -u bob -p {pw} -t Basic_Access",
+                 # a password with a blank, unquoted: its second word is not echoed
+                 f"%spark add -s bad -l python -u {server.url} -p {pw} {pw}",
+                 f"%spark logs -s bad -p{pw}"):
         r, _ = run(line)
         assert r["content"]["status"] == "error" and r["content"]["ename"] == "UsageError"
         # the traceback still points at the line, with the password masked
-        assert any(line.split(" -p")[0][:20] in t for t in r["content"]["traceback"])
+        tb = r["content"]["traceback"]
+        assert any(line.split(" -p")[0][:20] in t and "********" in t for t in tb), tb
     assert pw not in run.dump()
 
 
@@ -734,8 +742,6 @@ def test_spark_cleanup_at_another_endpoint_with_basic_auth(livy_kernel, tmp_path
         b.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: endpoint_delete() in kernel/exec.c deletes an "
-                   "added session by id at the server but keeps it registered")
 def test_spark_delete_by_id_forgets_an_added_session(two_endpoints):
     # sparkmagic's delete_session_by_id: an id+endpoint that names a managed
     # session deletes that session by name, so it leaves the session list.
@@ -754,8 +760,6 @@ def test_spark_delete_by_id_forgets_an_added_session(two_endpoints):
     assert r["content"]["status"] == "ok" and "42" in texts(msgs), r["content"]
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: livy_delete_session() maps 404 to success, so "
-                   "%spark delete -u -i and %%delete -f -s report a missing session as deleted")
 def test_delete_of_a_missing_session_id_is_an_error(two_endpoints):
     # sparkmagic GETs /sessions/ID first, so a wrong id is a 404 error.
     k, a, b, others = two_endpoints
@@ -768,8 +772,6 @@ def test_delete_of_a_missing_session_id_is_an_error(two_endpoints):
     assert session_ids(b.url) == others
 
 
-@pytest.mark.xfail(strict=True, reason="kernel bug: %spark delete -u URL -i ID deletes the kernel's "
-                   "own session, which %%delete -f -s ID refuses")
 def test_spark_delete_by_id_refuses_the_kernels_own_session(two_endpoints):
     k, a, b, others = two_endpoints
     own = session_ids(a.url)

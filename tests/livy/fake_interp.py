@@ -468,9 +468,14 @@ class PythonInterpreter:
 
     # -- tracing, for prompt cancellation of pure-Python loops
     def _trace_call(self, frame, event, arg):
-        if frame.f_code.co_filename == "<stdin>":
-            return self._trace_line
-        return None
+        code = frame.f_code
+        if code.co_filename != "<stdin>":
+            return None
+        if code.co_name in ("<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"):
+            # Per-row frames: line-tracing each one costs more than the row.
+            # They are traced only once a cancel comes (_interrupt_frames).
+            return None
+        return self._trace_line
 
     def _trace_line(self, frame, event, arg):
         if event in ("line", "opcode") and self.ctrl is not None:

@@ -646,6 +646,40 @@ def test_cancel_busy_loop_and_waiting_statement(livy):
     assert c.wait_statement(sid, tight, timeout=3)["state"] == "cancelled"
 
 
+def test_cancel_endless_comprehensions_is_prompt(livy):
+    # Comprehension frames are not line-traced while they run (that would
+    # cost more than their rows); a cancel must still stop them at once.
+    c = livy()
+    sid = c.session(kind="pyspark")
+    # (iter(int, 1) yields 0 for ever; "if x" keeps the lists empty.)
+    for code in ("[x for x in iter(int, 1)]",
+                 "[x for x in iter(int, 1) if x]",
+                 "{x for x in iter(int, 1)}",
+                 "{x: x for x in iter(int, 1) if x}",
+                 "sum(1 for x in iter(int, 1))"):
+        stid = c.submit(sid, code)
+        c.wait_running(sid, stid)
+        time.sleep(0.1)  # inside the comprehension by now
+        t0 = time.monotonic()
+        c.post("/sessions/%d/statements/%d/cancel" % (sid, stid), {})
+        st = c.wait_statement(sid, stid, timeout=3)
+        assert time.monotonic() - t0 < 1, code
+        assert st["state"] == "cancelled", code
+        c.wait_state(sid, ("idle",), timeout=2)
+    # and comprehensions still compute
+    assert c.text(sid, "sum([x * x for x in range(10000)])") == str(
+        sum(x * x for x in range(10000)))
+    # POST /sessions/ID/interrupt (which stops the session) ends one too
+    stid = c.submit(sid, "[x for x in iter(int, 1) if x]")
+    c.wait_running(sid, stid)
+    time.sleep(0.1)
+    worker = c.server.app.sessions[sid].worker
+    t0 = time.monotonic()
+    assert c.post("/sessions/%d/interrupt" % sid, {}).json() == {"msg": "interrupted"}
+    worker.join(timeout=1)
+    assert not worker.is_alive() and time.monotonic() - t0 < 1
+
+
 def test_delete_ends_uninterruptible_busy_loop(livy):
     c = livy(uninterruptible=True)
     sid = c.session(kind="pyspark")

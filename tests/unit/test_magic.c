@@ -541,6 +541,9 @@ static void test_secrets_not_echoed(void) {
     "%_do_not_call_change_endpoint --pasword=hunter2 -s u",
     "%_do_not_call_change_endpoint -p hunter2",
     "%%spark add -s a -l cobol -u u -p hunter2",
+    "%%spark add -s a -l python -u u -p hunter 2x",
+    "%spark logs -s a -phunter2",
+    "%spark info --password=hunter 2x",
   };
   for (size_t i = 0; i < NELEM(cells); i++) {
     struct magic_cell *c;
@@ -551,6 +554,77 @@ static void test_secrets_not_echoed(void) {
     TAP_OK(strstr(e.msg, "hunter2") == NULL, "password not in message: %s",
            oneline(e.msg));
   }
+}
+
+static char *filled(const char *head, const char *unit, size_t times,
+                    const char *tail, size_t *len);
+
+struct redact_case {
+  const char *in, *want;
+  const char *at; /* the word the column points at, or NULL */
+};
+
+static const struct redact_case redacts[] = {
+  {"%spark add -s a -l python -u http://h -a bob -p hunter2 --bogus",
+   "%spark add -s a -l python -u http://h -a bob -p ******** --bogus", "--bogus"},
+  {"%spark delete -u http://h -i x -a bob --password=hunter2",
+   "%spark delete -u http://h -i x -a bob --password=********", "x"},
+  {"%spark add --pass hunter2 -k", "%spark add --pass ******** -k", "-k"},
+  {"%spark add --passwd=hunter2 -k", "%spark add --passwd=******** -k", "-k"},
+  {"%spark add --pasword hunter2 -k", "%spark add --pasword ******** -k", "-k"},
+  {"%%spark add -p'hunter 2' -s x", "%%spark add -p******** -s x", "-s"},
+  {"%%spark add -p=hunter2 -s x", "%%spark add -p=******** -s x", "x"},
+  {"%spark add -s x -p \"a b\\\" c\" -k", "%spark add -s x -p ******** -k", "-k"},
+  {"%spark logs -s x -p hunter2", "%spark logs -s x -p ********", "-p"},
+  {"%nosuch -p hunter2 --x=hunter2", "%nosuch -p ******** --x=********", "%nosuch"},
+  {"  %_do_not_call_change_endpoint -u bob -p hunter2 -t Basic_Access",
+   "  %_do_not_call_change_endpoint -u bob -p ******** -t Basic_Access", "-t"},
+  {"%spark add -p -hunter2 -k", "%spark add -p ******** -k", "-k"},
+  {"%spark add -s x --unknown=val -k", "%spark add -s x --unknown=******** -k", "-k"},
+  {"%spark add -s \u00e9 -p \u00fcn\u00efcode -k", "%spark add -s \u00e9 -p ******** -k", "-k"},
+  {"%spark add -p 'unterminated", "%spark add -p ********", NULL},
+  {"%spark add -s x -p hunter 2 more -k", "%spark add -s x -p ******** -k", "-k"},
+  {"%spark add -p=hunter 2 -k", "%spark add -p=******** -k", "-k"},
+  /* nothing to hide */
+  {"%%sql -o p -q -n -1", "%%sql -o p -q -n -1", "-q"},
+  {"%spark add -s a -p", "%spark add -s a -p", "-p"},
+  {"x = '-p secret'", "x = '-p secret'", "secret"},
+  {"%%local SELECT '-p x'", "%%local SELECT '-p x'", "x"},
+  {"", "", NULL},
+};
+
+/* 1-based code-point column of the first occurrence of word in s. */
+static int column_of(const char *s, const char *word) {
+  const char *p = strstr(s, word);
+  return p ? (int)utf8_count(s, (size_t)(p - s)) + 1 : 0;
+}
+
+static void test_redact_line(void) {
+  for (size_t i = 0; i < NELEM(redacts); i++) {
+    const struct redact_case *x = &redacts[i];
+    int col = x->at ? column_of(x->in, x->at) : 0;
+    char *out = magic_redact_line(x->in, strlen(x->in), &col);
+    TAP_EQ_STR(out, x->want, oneline(x->in));
+    if (x->at) TAP_EQ_INT(col, column_of(x->want, x->at), "column follows the mask");
+    free(out);
+  }
+  /* the column of a word inside the secret moves to the mask */
+  const char *in = "%spark add -p hunter2 -k";
+  int col = column_of(in, "ter2");
+  char *out = magic_redact_line(in, strlen(in), &col);
+  TAP_EQ_INT(col, column_of(out, "****"), "column inside a secret");
+  free(out);
+  /* only line[0..n) is read; NULL column */
+  out = magic_redact_line("%spark add -p hunter2 -k", 21, NULL);
+  TAP_EQ_STR(out, "%spark add -p ********", "length bounds the line");
+  free(out);
+  /* many secrets on one line */
+  size_t len;
+  char *many = filled("%spark add", " -p hunter2", 1000, "", &len);
+  out = magic_redact_line(many, len, NULL);
+  TAP_OK(out && !strstr(out, "hunter2"), "1000 secrets masked");
+  free(out);
+  free(many);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -898,6 +972,7 @@ int main(void) {
   test_set_default();
   test_errors();
   test_secrets_not_echoed();
+  test_redact_line();
   test_hostile();
   test_registry();
   test_completion();
