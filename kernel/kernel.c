@@ -14,11 +14,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "common/buf.h"
 #include "config.h"
 #include "kernel/complete.h"
 #include "kernel/exec.h"
 #include "kernel/history.h"
 #include "kernel/msg.h"
+#include "magics/magic.h"
 
 static struct kernel *g_kernel; /* for the signal handler only */
 
@@ -318,6 +320,31 @@ static void abort_queue(struct chan *ch) {
   }
 }
 
+
+/* The text kept in the history file for a cell: the history outlives the
+ * kernel on disk, so a password typed on a magic line (%spark add -p ...)
+ * is masked there as in error messages. New string; NULL only when memory
+ * ran out (then nothing is stored: never the unmasked cell). */
+static char *history_text(const char *code) {
+  if (code[0] != '%' && !strstr(code, "\n%")) return strdup(code);
+  struct buf b;
+  buf_init(&b, BUF_UNLIMITED);
+  for (const char *line = code;;) {
+    const char *nl = strchr(line, '\n');
+    size_t n = nl ? (size_t)(nl - line) : strlen(line);
+    char *safe = line[0] == '%' ? magic_redact_line(line, n, NULL) : NULL;
+    int rc = safe ? buf_puts(&b, safe) : buf_append(&b, line, n);
+    free(safe);
+    if (!rc && nl) rc = buf_putc(&b, '\n');
+    if (rc || (line[0] == '%' && !safe)) {
+      buf_fini(&b);
+      return NULL;
+    }
+    if (!nl) break;
+    line = nl + 1;
+  }
+  return b.data ? buf_steal(&b) : strdup("");
+}
 static void on_execute(struct chan *ch, const struct wire_msg *req) {
   struct kernel *k = ch->k;
   const char *code = json_string_value(json_object_get(req->content, "code"));
@@ -333,7 +360,11 @@ static void on_execute(struct chan *ch, const struct wire_msg *req) {
     kernel_publish(ch, req->header, "execute_input", in);
     json_decref(in);
   }
-  if (store) history_add(k->hist, count, code);
+  if (store) {
+    char *masked = history_text(code);
+    if (masked) history_add(k->hist, count, masked);
+    free(masked);
+  }
   atomic_store(&k->interrupt, 0);
   atomic_store(&k->busy_exec, 1);
   struct exec_request er = {.req = req,

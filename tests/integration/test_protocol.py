@@ -232,6 +232,13 @@ def test_history_tail_range_search(kernel):
     assert h and all(x[2].startswith("%%hel") for x in h)
 
 
+def test_history_masks_passwords_on_magic_lines(kernel):
+    kernel.execute("%spark add -s x -l python -u http://127.0.0.1:9 -p hunter2 -z\nprint(1)")
+    msg_id = kernel.kc.history(hist_access_type="tail", n=1, output=False, raw=True)
+    h = reply_for(kernel, "shell", msg_id)["content"]["history"]
+    assert h[-1][2] == "%spark add -s x -l python -u http://127.0.0.1:9 -p ******** -z\nprint(1)"
+
+
 def test_history_survives_restart(make_kernel):
     k = make_kernel()
     k.execute("%%info  # remembered")
