@@ -27,7 +27,16 @@ static int cell_put(struct buf *b, json_t *v) {
   if (json_is_string(v)) return buf_append(b, json_string_value(v), json_string_length(v));
   if (json_is_true(v)) return buf_append(b, "true", 4);
   if (json_is_false(v)) return buf_append(b, "false", 5);
-  if (json_is_integer(v)) return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+  if (json_is_integer(v)) {
+    char num[24], *p = num + sizeof num;
+    json_int_t x = json_integer_value(v);
+    /* Through unsigned so that the most negative value negates safely. */
+    unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+    do *--p = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (x < 0) *--p = '-';
+    return buf_append(b, p, (size_t)(num + sizeof num - p));
+  }
   /* Spark prints doubles as Java's Double.toString: the shortest digits
    * that read back to the same value (0.1, not 0.10000000000000001). */
   if (json_is_real(v)) return vector_format_double(json_real_value(v), b);
@@ -203,13 +212,17 @@ json_t *render_table(const struct table *t) {
     for (size_t c = 0; c < ncol; c++) {
       const char *name = json_string_value(json_object_get(json_array_get(fields, c), "name"));
       json_t *v = json_array_get(row, c);
-      json_object_set(o, name ? name : "", v ? v : json_null());
+      json_object_set_nocheck(o, name ? name : "", v ? v : json_null());
     }
     json_array_append_new(ddata, o);
   }
-  json_t *bundle = json_pack("{s:s, s:s, s:{s:{s:o}, s:o}}", "text/plain", text.data, "text/html",
-                             html.data, "application/vnd.dataresource+json", "schema", "fields",
-                             dfields, "data", ddata);
+  /* Both texts are valid UTF-8 by construction (cells are jansson strings,
+   * cut on character boundaries): skip jansson's check of megabytes. */
+  json_t *bundle = json_pack("{s:o, s:o, s:{s:{s:o}, s:o}}", "text/plain",
+                             json_stringn_nocheck(text.data ? text.data : "", text.len),
+                             "text/html", json_stringn_nocheck(html.data ? html.data : "", html.len),
+                             "application/vnd.dataresource+json", "schema", "fields", dfields,
+                             "data", ddata);
 #undef CELL
 #undef CELL_LEN
   buf_fini(&cb);

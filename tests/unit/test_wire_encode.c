@@ -78,6 +78,38 @@ static void test_dumps(void) {
   }
   TAP_EQ_INT(same, tried, "20,000 random reals written as jansson writes them");
 
+  /* Random strings mixing long plain runs with escapes at every offset of
+   * the 8-byte scan, and UTF-8 bytes that look like '"' or '\\' in their
+   * low bits. */
+  static const char alphabet[] = "abcdefgh\"\\\n\t\x01\x1f \xc3\xa9\xe2\x82\xac<>'";
+  char str[80];
+  same = 0;
+  for (int i = 0; i < 5000; i++) {
+    size_t len = 0, want = (size_t)(i % 79);
+    while (len < want) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+      /* mostly plain letters, now and then one of the rest */
+      size_t k = seed % 16 < 13 ? seed % 8 : 8 + (seed >> 8) % (sizeof alphabet - 9);
+      char c = alphabet[k];
+      if ((unsigned char)c >= 0xc0 && len + 3 > want) c = 'z'; /* keep UTF-8 whole */
+      if ((unsigned char)c == 0xc3) {
+        memcpy(str + len, "\xc3\xa9", 2);
+        len += 2;
+      } else if ((unsigned char)c == 0xe2) {
+        memcpy(str + len, "\xe2\x82\xac", 3);
+        len += 3;
+      } else if ((unsigned char)c >= 0x80) {
+        str[len++] = 'y'; /* a continuation byte alone: not UTF-8 */
+      } else {
+        str[len++] = c;
+      }
+    }
+    json_t *x = json_stringn(str, len);
+    same += x && same_as_jansson(x);
+    json_decref(x);
+  }
+  TAP_EQ_INT(same, 5000, "5,000 random strings escaped as jansson escapes them");
+
   json_t *o = json_pack("{s:s, s:{}, s:[], s:[i, f, b, b, n, {s:[s, {}]}], s:{s:{s:i}}}", "k\"ey",
                         "v", "empty_obj", "empty_arr", "mixed", 1, 2.5, 1, 0, "inner", "x",
                         "nested", "a", "b", 2);
