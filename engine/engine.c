@@ -130,6 +130,7 @@ static int conf_check(const char *k, const char *v, struct err *e) {
 struct engine {
   struct catalog *cat;
   struct conf conf;
+  struct conf initial; /* the session-start settings, which RESET restores */
   char *exe;
   /* master */
   int in_process;      /* local[N] */
@@ -194,7 +195,8 @@ int engine_new(struct engine **out, const char *master, const struct readopt_kv 
   if (!rc) rc = parse_master(en, master, e);
   for (int i = 0; i < n && !rc; i++) {
     rc = conf_check(conf[i].key, conf[i].value, e);
-    if (!rc && conf_set(&en->conf, conf[i].key, conf[i].value))
+    if (!rc && (conf_set(&en->conf, conf[i].key, conf[i].value) ||
+                conf_set(&en->initial, conf[i].key, conf[i].value)))
       rc = err_set(e, ERR_NOMEM, "out of memory");
   }
   if (rc) {
@@ -210,6 +212,7 @@ void engine_free(struct engine *en) {
   cluster_stop(en->cluster);
   catalog_free(en->cat);
   conf_fini(&en->conf);
+  conf_fini(&en->initial);
   free(en->exe);
   free(en->cluster_sig);
   pthread_mutex_destroy(&en->lock);
@@ -1497,16 +1500,30 @@ static int stmt_set(struct stmt_ctx *sc, const struct ast_stmt *st) {
   return rc ? rc : rows_done(&w);
 }
 
+/* Drop entry i of c (order is not kept: SET lists keys as they come). */
+static void conf_remove(struct conf *c, int i) {
+  free(c->keys[i]);
+  free(c->vals[i]);
+  c->keys[i] = c->keys[c->n - 1];
+  c->vals[i] = c->vals[c->n - 1];
+  c->n--;
+}
+
+/* RESET restores the settings the session was started with (--conf,
+ * %%configure), as Spark does: keys set since then are dropped, session-start
+ * keys get their first value back. RESET key does the same for one key. */
 static int stmt_reset(struct stmt_ctx *sc, const struct ast_stmt *st) {
-  struct conf *c = &sc->en->conf;
+  struct engine *en = sc->en;
+  struct conf *c = &en->conf;
+  const char *key = st->u.reset.key;
   for (int i = 0; i < c->n; i++) {
-    if (st->u.reset.key && strcasecmp(c->keys[i], st->u.reset.key)) continue;
-    free(c->keys[i]);
-    free(c->vals[i]);
-    c->keys[i] = c->keys[c->n - 1];
-    c->vals[i] = c->vals[c->n - 1];
-    c->n--;
-    i--;
+    if (key && strcasecmp(c->keys[i], key)) continue;
+    if (!conf_get(&en->initial, c->keys[i])) conf_remove(c, i--);
+  }
+  for (int i = 0; i < en->initial.n; i++) {
+    if (key && strcasecmp(en->initial.keys[i], key)) continue;
+    if (conf_set(c, en->initial.keys[i], en->initial.vals[i]))
+      return err_set(sc->e, ERR_NOMEM, "out of memory");
   }
   return 0;
 }

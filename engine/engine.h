@@ -62,7 +62,8 @@ struct engine_callbacks {
 };
 
 /* New engine. master may be NULL (see above); conf[0..n) are spark.* keys
- * (borrowed, copied) applied as if by SET before anything runs. exe is the
+ * (borrowed, copied) applied as if by SET before anything runs: the
+ * session-start settings, which RESET restores (all, or one key). exe is the
  * path of the kindling binary (for executor processes). Returns 0 or an
  * error (bad master string or conf value, naming it). */
 int engine_new(struct engine **out, const char *master, const struct readopt_kv *conf, int n,

@@ -49,3 +49,16 @@ endif
 TESTS += tests/integration/run.sh
 EXTRA_DIST += tests/integration/run.sh tests/integration/conftest.py \
 	tests/integration/test_protocol.py tests/integration/test_frontends.py
+
+# Hash joins (op_join.c) against a nested loop: table, join types, role
+# swap, shared broadcast build; the runtime join filter through the engine.
+check_PROGRAMS += tests/unit/test_join
+TESTS += tests/unit/test_join
+tests_unit_test_join_SOURCES = tests/unit/test_join.c tests/tap.h
+tests_unit_test_join_LDADD = $(ENGINE_LIBS)
+
+# The session's configuration: SET, RESET (to the session-start values).
+check_PROGRAMS += tests/unit/test_engine_conf
+TESTS += tests/unit/test_engine_conf
+tests_unit_test_engine_conf_SOURCES = tests/unit/test_engine_conf.c tests/tap.h
+tests_unit_test_engine_conf_LDADD = $(ENGINE_LIBS)
