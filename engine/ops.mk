@@ -16,5 +16,5 @@ engine_libengine_ops_a_SOURCES = \
 
 check_PROGRAMS += tests/unit/test_ops
 TESTS += tests/unit/test_ops
-tests_unit_test_ops_SOURCES = tests/unit/test_ops.c tests/tap.h
+tests_unit_test_ops_SOURCES = tests/unit/test_ops.c tests/unit/exprs.h tests/tap.h
 tests_unit_test_ops_LDADD = engine/libengine_ops.a engine/libengine_eval.a $(ENGINE_BASE_LIBS)

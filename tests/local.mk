@@ -54,7 +54,7 @@ EXTRA_DIST += tests/integration/run.sh tests/integration/conftest.py \
 # swap, shared broadcast build; the runtime join filter through the engine.
 check_PROGRAMS += tests/unit/test_join
 TESTS += tests/unit/test_join
-tests_unit_test_join_SOURCES = tests/unit/test_join.c tests/tap.h
+tests_unit_test_join_SOURCES = tests/unit/test_join.c tests/unit/exprs.h tests/tap.h
 tests_unit_test_join_LDADD = $(ENGINE_LIBS)
 
 # The session's configuration: SET, RESET (to the session-start values).

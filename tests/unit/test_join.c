@@ -33,6 +33,7 @@
 #include "engine/exec/op.h"
 #include "engine/vec/batch.h"
 #include "tests/tap.h"
+#include "tests/unit/exprs.h"
 
 static const struct type T_INT = {TYPE_INT, 0, 0}, T_BOOL = {TYPE_BOOLEAN, 0, 0};
 
@@ -216,52 +217,6 @@ static int drain(struct op *op, struct lines *out, struct err *e) {
 
 /* ---- expressions (borrowed by the operators: kept until the end) ---- */
 
-static struct expr **epool;
-static int nepool, capepool;
-
-static struct expr *newexpr(void) {
-  struct expr *e = calloc(1, sizeof *e);
-  if (nepool == capepool) {
-    capepool = capepool ? 2 * capepool : 64;
-    epool = realloc(epool, sizeof *epool * (size_t)capepool);
-  }
-  epool[nepool++] = e;
-  return e;
-}
-
-static struct expr *col(int index, struct type t) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_COL;
-  e->type = t;
-  e->nullable = 1;
-  e->u.col.id = index + 1;
-  e->u.col.index = index;
-  return e;
-}
-
-static struct expr *lit_int(int64_t v) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_LIT;
-  e->type = T_INT;
-  e->u.lit.type = T_INT;
-  e->u.lit.i = v;
-  e->u.lit.d = (double)v;
-  return e;
-}
-
-static struct expr *fn2(enum expr_fn f, struct type t, struct expr *a, struct expr *b) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_FUNC;
-  e->type = t;
-  e->nullable = 1;
-  e->u.func.fn = f;
-  e->u.func.args = calloc(2, sizeof(struct expr *));
-  e->u.func.args[0] = a;
-  e->u.func.args[1] = b;
-  e->u.func.nargs = 2;
-  return e;
-}
-
 /* Key arrays the operators borrow: freed with the expressions. */
 static void **ppool;
 static int nppool, capppool;
@@ -280,13 +235,7 @@ static void free_exprs(void) {
   free(ppool);
   ppool = NULL;
   nppool = capppool = 0;
-  for (int i = 0; i < nepool; i++) {
-    if (epool[i]->kind == EXPR_FUNC) free(epool[i]->u.func.args);
-    free(epool[i]);
-  }
-  free(epool);
-  epool = NULL;
-  nepool = capepool = 0;
+  exprs_free();
 }
 
 /* ---- join configurations and the nested-loop expectation ---- */
@@ -429,7 +378,7 @@ static struct op *make_join(struct task_ctx *t, enum plan_join_type jt, const st
     pk[i] = col(c, COLT[c]);
     bk[i] = col(c, COLT[c]);
   }
-  if (k->add1) pk[0] = fn2(FN_ADD, T_INT, pk[0], lit_int(1));
+  if (k->add1) pk[0] = fn2(FN_ADD, T_INT, pk[0], lit_int(1, T_INT));
   int *ns = park(calloc(4, sizeof *ns));
   memcpy(ns, k->null_safe, sizeof k->null_safe);
   struct expr *cond = k->cond ? fn2(FN_LT, T_BOOL, col(3, T_INT), col(NCOLS + 3, T_INT)) : NULL;

@@ -16,6 +16,7 @@
 #include "engine/exec/op.h"
 #include "engine/vec/batch.h"
 #include "tests/tap.h"
+#include "tests/unit/exprs.h"
 
 static const struct type T_INT = {TYPE_INT, 0, 0}, T_BIG = {TYPE_BIGINT, 0, 0},
                          T_DBL = {TYPE_DOUBLE, 0, 0}, T_STR = {TYPE_STRING, 0, 0},
@@ -44,63 +45,6 @@ static int spill_dir_empty(void) {
     if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
   closedir(d);
   return n == 0;
-}
-
-/* ---- expressions ---- */
-
-static struct expr **expr_pool;
-static int nexpr_pool, capexpr_pool;
-
-static struct expr *newexpr(void) {
-  struct expr *e = calloc(1, sizeof *e);
-  if (nexpr_pool == capexpr_pool) {
-    capexpr_pool = capexpr_pool ? 2 * capexpr_pool : 256;
-    expr_pool = realloc(expr_pool, sizeof *expr_pool * (size_t)capexpr_pool);
-  }
-  expr_pool[nexpr_pool++] = e;
-  return e;
-}
-
-static struct expr *col(int index, struct type t) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_COL;
-  e->type = t;
-  e->nullable = 1;
-  e->u.col.id = index + 1;
-  e->u.col.index = index;
-  return e;
-}
-
-static struct expr *fn2(enum expr_fn f, struct type t, struct expr *a, struct expr *b) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_FUNC;
-  e->type = t;
-  e->nullable = 1;
-  e->u.func.fn = f;
-  e->u.func.args = calloc(2, sizeof(struct expr *));
-  e->u.func.args[0] = a;
-  e->u.func.args[1] = b;
-  e->u.func.nargs = 2;
-  return e;
-}
-
-static struct expr *lit_int(int64_t v, struct type t) {
-  struct expr *e = newexpr();
-  e->kind = EXPR_LIT;
-  e->type = t;
-  e->u.lit.type = t;
-  e->u.lit.i = v;
-  e->u.lit.d = (double)v;
-  return e;
-}
-
-static void free_exprs(void) {
-  for (int i = 0; i < nexpr_pool; i++) {
-    if (expr_pool[i]->kind == EXPR_FUNC) free(expr_pool[i]->u.func.args);
-    free(expr_pool[i]);
-  }
-  nexpr_pool = 0;
-  free(expr_pool);
 }
 
 /* ---- batches ---- */
@@ -1080,7 +1024,7 @@ int main(void) {
   test_sort();
   test_window();
   free_batches();
-  free_exprs();
+  exprs_free();
   rmdir(spill_dir);
   return tap_done();
 }
