@@ -1,9 +1,11 @@
 /* blockstore.c: see blockstore.h. */
 #include "engine/exec/blockstore.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/exec/batchio.h"
 
@@ -17,9 +19,43 @@ struct block {
   struct block *next;
 };
 
+/* A key some task is filling (blockstore_get_or_claim). */
+struct claim {
+  char *key;
+  struct claim *next;
+};
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t filled = PTHREAD_COND_INITIALIZER; /* a claim ended */
 static struct block *head;
+static struct claim *claims;
 static int64_t total;
+
+/* Under lock. */
+static struct block *find_block(const char *key) {
+  struct block *b = head;
+  while (b && strcmp(b->key, key)) b = b->next;
+  return b;
+}
+
+/* Under lock: remove key's claim (if any) and wake the waiters. */
+static void end_claim(const char *key) {
+  for (struct claim **pp = &claims; *pp; pp = &(*pp)->next)
+    if (!strcmp((*pp)->key, key)) {
+      struct claim *c = *pp;
+      *pp = c->next;
+      free(c->key);
+      free(c);
+      pthread_cond_broadcast(&filled);
+      return;
+    }
+}
+
+static int claimed_by_other(const char *key) {
+  for (struct claim *c = claims; c; c = c->next)
+    if (!strcmp(c->key, key)) return 1;
+  return 0;
+}
 
 static void block_free(struct block *b) {
   for (int i = 0; i < b->n; i++) batch_free(b->batches[i]);
@@ -30,11 +66,67 @@ static void block_free(struct block *b) {
 
 struct block *blockstore_get(const char *key) {
   pthread_mutex_lock(&lock);
-  struct block *b = head;
-  while (b && strcmp(b->key, key)) b = b->next;
+  struct block *b = find_block(key);
   if (b) b->refs++;
   pthread_mutex_unlock(&lock);
   return b;
+}
+
+struct block *blockstore_get_or_claim(const char *key, const atomic_int *cancel, int wait_ms,
+                                      int *claimed) {
+  *claimed = 0;
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += wait_ms / 1000;
+  until.tv_nsec += (long)(wait_ms % 1000) * 1000000;
+  if (until.tv_nsec >= 1000000000) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000;
+  }
+  pthread_mutex_lock(&lock);
+  for (;;) {
+    struct block *b = find_block(key);
+    if (b) {
+      b->refs++;
+      pthread_mutex_unlock(&lock);
+      return b;
+    }
+    if (!claimed_by_other(key)) {
+      struct claim *c = calloc(1, sizeof *c);
+      if (c && (c->key = strdup(key))) {
+        c->next = claims;
+        claims = c;
+        *claimed = 1;
+      } else {
+        free(c); /* out of memory: fill without a claim */
+      }
+      pthread_mutex_unlock(&lock);
+      return NULL;
+    }
+    if (cancel && atomic_load(cancel)) break;
+    struct timespec now, ts;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec >= until.tv_nsec))
+      break;
+    /* The condition variable runs on CLOCK_REALTIME: wait 100 ms at most
+     * per round, and measure the overall limit on the monotonic clock. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+      ts.tv_sec++;
+      ts.tv_nsec -= 1000000000;
+    }
+    int rc = pthread_cond_timedwait(&filled, &lock, &ts);
+    if (rc && rc != ETIMEDOUT) break;
+  }
+  pthread_mutex_unlock(&lock);
+  return NULL;
+}
+
+void blockstore_unclaim(const char *key) {
+  pthread_mutex_lock(&lock);
+  end_claim(key);
+  pthread_mutex_unlock(&lock);
 }
 
 struct block *blockstore_put(const char *key, struct batch **batches, int n) {
@@ -44,14 +136,15 @@ struct block *blockstore_put(const char *key, struct batch **batches, int n) {
     for (int i = 0; i < n; i++) batch_free(batches[i]);
     free(batches);
     if (nb) free(nb);
+    blockstore_unclaim(key);
     return NULL;
   }
   nb->batches = batches;
   nb->n = n;
   for (int i = 0; i < n; i++) nb->bytes += batch_bytes(batches[i]);
   pthread_mutex_lock(&lock);
-  struct block *b = head;
-  while (b && strcmp(b->key, key)) b = b->next;
+  end_claim(key);
+  struct block *b = find_block(key);
   if (b) {
     b->refs++;
     pthread_mutex_unlock(&lock);

@@ -11,6 +11,7 @@
 #ifndef KINDLING_ENGINE_EXEC_BLOCKSTORE_H
 #define KINDLING_ENGINE_EXEC_BLOCKSTORE_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "engine/vec/batch.h"
@@ -22,9 +23,24 @@ struct block;
 struct block *blockstore_get(const char *key);
 
 /* Store batches[0..n) (taken) as block key, unless another task stored it
- * first (then they are freed). Returns the stored block with a reference
- * held, or NULL when out of memory (batches freed). */
+ * first (then they are freed); ends a claim on key. Returns the stored
+ * block with a reference held, or NULL when out of memory (batches
+ * freed). */
 struct block *blockstore_put(const char *key, struct batch **batches, int n);
+
+/* Like blockstore_get, for a task that will fill the block when absent.
+ * Returns the block (reference held), or NULL with *claimed = 1: the caller
+ * now fills key and must end with blockstore_put or blockstore_unclaim.
+ * While another task of this process fills key, waits for it (so morsels of
+ * one split never decode it twice), re-checking *cancel (may be NULL) every
+ * 100 ms; after wait_ms, or when cancelled, returns NULL with *claimed = 0
+ * (the caller then reads the split itself, or gives up). */
+struct block *blockstore_get_or_claim(const char *key, const atomic_int *cancel, int wait_ms,
+                                      int *claimed);
+
+/* Give up a claim without storing a block (the fill failed): a waiting
+ * task takes it over. */
+void blockstore_unclaim(const char *key);
 
 void blockstore_release(struct block *b);
 

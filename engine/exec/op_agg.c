@@ -14,7 +14,16 @@
  * file is merged on its own (FINAL-style); a file whose groups still do not
  * fit is split again by the next 4 hash bits. States are exact (integer
  * sums, Welford moments combined with Chan's formula), so the answer does
- * not depend on the budget beyond floating-point summation order. */
+ * not depend on the budget beyond floating-point summation order.
+ *
+ * Streaming partial aggregation: a PARTIAL aggregate whose input rarely
+ * hits a group made by an earlier batch (keys clustered, as lineitem by
+ * l_orderkey, or nearly unique) gains nothing from a big table: it would
+ * only grow (rehash, page in) and miss the cache on every new group. So
+ * the first STREAM_PROBE_ROWS rows count such hits; under 1 in
+ * STREAM_HIT_DIV, the operator emits its groups and empties the table each
+ * time it holds STREAM_GROUPS groups. The output may then hold a key more
+ * than once, which a partial aggregate may: the final one merges them. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +39,10 @@
 #define PART_BITS 4
 #define MAX_LEVEL 14
 #define EMIT_ROWS BATCH_DEFAULT_ROWS
+#define STREAM_PROBE_ROWS 65536
+#define STREAM_HIT_DIV 5
+#define STREAM_GROUPS 16384
+#define GROW4_FROM 65536
 
 enum phys { PH_U8, PH_I32, PH_I64, PH_F64, PH_SV };
 
@@ -125,6 +138,11 @@ struct agg_op {
   struct spill *cur;
   int cur_level;
   int need_spill;
+  /* streaming partial aggregation (see the top of the file) */
+  int stream;           /* 1: emit and empty the table at STREAM_GROUPS */
+  int probing;          /* still counting cross-batch hits */
+  int64_t probe_rows, cross_hits;
+  uint32_t batch_g0;    /* groups made before the current batch (probing) */
   /* output */
   int phase; /* 0 input, 1 emit, 2 next partition, 3 done */
   uint32_t emit_pos;
@@ -173,6 +191,15 @@ static int grow_array(void **p, size_t es, uint32_t oldcap, uint32_t newcap) {
   void *q = realloc(*p, es * newcap);
   if (!q) return ERR_NOMEM;
   memset((char *)q + es * oldcap, 0, es * (newcap - oldcap));
+  *p = q;
+  return 0;
+}
+
+/* grow_array without zeroing the new part: for the key rows and hashes,
+ * which are written when a group is added and never read past ngroups. */
+static int grow_raw(void **p, size_t es, uint32_t newcap) {
+  void *q = realloc(*p, es * newcap);
+  if (!q) return ERR_NOMEM;
   *p = q;
   return 0;
 }
@@ -242,14 +269,19 @@ static void gt_rehash_into(struct gtable *gt, struct slot *ns, uint64_t nmask) {
 static int gt_room(struct agg_op *a, struct gtable *gt, int main) {
   size_t W = (size_t)gt->L.nwords;
   if (gt->ngroups == gt->gcap) {
-    uint32_t nc = gt->gcap ? gt->gcap * 2 : 1024;
-    if (nc > (1u << 30)) return ERR_NOMEM;
+    /* Past GROW4_FROM groups, grow 4x: a big table is rebuilt half as
+     * often (each rebuild misses the cache once per group). */
+    uint64_t nc64 = !gt->gcap ? 1024 : (uint64_t)gt->gcap * (gt->gcap >= GROW4_FROM ? 4 : 2);
+    if (nc64 > (1u << 30)) {
+      if (gt->gcap >= (1u << 30)) return ERR_NOMEM;
+      nc64 = 1u << 30;
+    }
+    uint32_t nc = (uint32_t)nc64;
     size_t per = W * 8 + 8 + (main ? a->state_per_group : 0);
     int64_t delta = (int64_t)per * (nc - gt->gcap);
     if (!opx_reserve(&a->mem, delta)) return 1;
     gt->bytes += delta;
-    if (grow_array((void **)&gt->gkeys, W * 8, gt->gcap, nc) ||
-        grow_array((void **)&gt->ghash, 8, gt->gcap, nc))
+    if (grow_raw((void **)&gt->gkeys, W * 8, nc) || grow_raw((void **)&gt->ghash, 8, nc))
       return ERR_NOMEM;
     if (main)
       for (int i = 0; i < a->ncalls; i++)
@@ -258,7 +290,7 @@ static int gt_room(struct agg_op *a, struct gtable *gt, int main) {
   }
   uint64_t nslots = gt->slots ? gt->mask + 1 : 0;
   if ((uint64_t)(gt->ngroups + 1) * 2 > nslots) {
-    uint64_t ns = nslots ? nslots * 2 : 2048;
+    uint64_t ns = !nslots ? 2048 : nslots >= 2 * GROW4_FROM ? nslots * 4 : nslots * 2;
     int64_t delta = (int64_t)((ns - nslots) * sizeof(struct slot));
     if (!opx_reserve(&a->mem, delta)) return 1;
     gt->bytes += delta;
@@ -298,6 +330,14 @@ static int64_t gt_assign(struct agg_op *a, struct gtable *gt, int main, const ui
     if (i + 16 < n && gt->slots) __builtin_prefetch(&gt->slots[hashes[i + 16] & gt->mask]);
     uint64_t h = hashes[i];
     const uint64_t *row = words + i * W;
+    /* Clustered input (a table stored in key order, e.g. lineitem by
+     * l_orderkey) repeats the previous row's key: reuse its group without
+     * probing the table. A different hash rejects the check at once. */
+    if (i > from && h == hashes[i - 1] && rowkey_eq(L, row, row - W)) {
+      gids[i] = gids[i - 1];
+      if (isnew) isnew[i] = 0;
+      continue;
+    }
     uint32_t salt = (uint32_t)(h >> 32);
     if (gt->slots) {
       uint64_t pos = h & gt->mask;
@@ -306,6 +346,7 @@ static int64_t gt_assign(struct agg_op *a, struct gtable *gt, int main, const ui
         if (!s.gid1) break;
         if (s.salt == salt && rowkey_eq(L, row, gt->gkeys + (size_t)(s.gid1 - 1) * W)) {
           gids[i] = s.gid1 - 1;
+          if (s.gid1 <= a->batch_g0 && main) a->cross_hits++;
           if (isnew) isnew[i] = 0;
           goto next;
         }
@@ -688,6 +729,7 @@ static int flush_table(struct agg_op *a, struct err *err);
 static int process_batch(struct agg_op *a, const struct batch *b, int merge, struct err *err) {
   uint32_t n = b->nrows;
   int rc;
+  if (a->probing) a->batch_g0 = a->gt.ngroups;
   if ((rc = ensure_scratch(a, n, err))) return rc;
   for (int k = 0; k < a->nkeys; k++) {
     if (merge) a->kv[k] = &b->cols[k];
@@ -912,6 +954,27 @@ static void table_reset(struct agg_op *a) {
   a->need_spill = 0;
 }
 
+/* Forget every group but keep the arrays, the arena's last chunk and their
+ * memory reservation: a streaming partial aggregate refills the table to
+ * the same size at once, so regrowing it from empty would rehash it
+ * log2(STREAM_GROUPS / 1024) times per refill. */
+static void table_clear(struct agg_op *a) {
+  struct gtable *gt = &a->gt;
+  size_t n = gt->ngroups;
+  if (gt->slots) memset(gt->slots, 0, (size_t)(gt->mask + 1) * sizeof *gt->slots);
+  for (int i = 0; i < a->ncalls; i++) {
+    struct call *c = &a->calls[i];
+    if (c->cnt) memset(c->cnt, 0, n * sizeof *c->cnt);
+    if (c->isum) memset(c->isum, 0, n * sizeof *c->isum);
+    if (c->dsum) memset(c->dsum, 0, n * sizeof *c->dsum);
+    if (c->m2) memset(c->m2, 0, n * sizeof *c->m2);
+    if (c->val) memset(c->val, 0, n * phys_size(c->ph));
+    if (c->has) memset(c->has, 0, n * sizeof *c->has);
+  }
+  gt->ngroups = 0;
+  arena_reset(&gt->arena);
+}
+
 static int part_of(uint64_t h, int level) {
   return (int)((h >> (64 - PART_BITS * (level + 1))) & (NPART - 1));
 }
@@ -995,6 +1058,15 @@ static int agg_next(struct op *op, struct batch **out, struct err *err) {
       if (rc > 0) {
         op->task->rows_in += b->nrows;
         if ((rc = process_batch(a, b, a->mode == AGG_FINAL, err))) return rc;
+        if (a->probing && (a->probe_rows += b->nrows) >= STREAM_PROBE_ROWS) {
+          a->probing = 0;
+          a->batch_g0 = 0;
+          a->stream = a->cross_hits * STREAM_HIT_DIV < a->probe_rows;
+        }
+        if (a->stream && a->gt.ngroups >= STREAM_GROUPS) {
+          a->phase = 1; /* emit, empty the table, then read on */
+          a->emit_pos = 0;
+        }
         continue;
       }
       op_close(a->child);
@@ -1023,6 +1095,11 @@ static int agg_next(struct op *op, struct batch **out, struct err *err) {
         op->task->rows_out += n;
         *out = a->outb;
         return 1;
+      }
+      if (a->child) {
+        table_clear(a); /* streaming: the input goes on */
+        a->phase = 0;
+        continue;
       }
       table_reset(a);
       if (a->cur) {
@@ -1169,6 +1246,7 @@ struct op *op_hash_agg(struct task_ctx *t, struct op *child, enum agg_mode mode,
   a->nkeys = nkeys;
   a->ncalls = ncalls;
   a->mem.task = t;
+  a->probing = mode == AGG_PARTIAL && nkeys > 0;
   arena_init(&a->gt.arena, ARENA_UNLIMITED);
   a->keys = calloc((size_t)nkeys + 1, sizeof *a->keys);
   a->key_types = calloc((size_t)nkeys + 1, sizeof *a->key_types);

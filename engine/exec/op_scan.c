@@ -15,7 +15,9 @@ struct scan_op {
   struct op base;
   /* cached tables: the block being served, or being filled */
   struct block *block;
-  int next_batch;
+  int next_batch, end_batch; /* this task's morsel: batches [next, end) */
+  int morsel, nmorsels;      /* morsel index of the split, morsels per split */
+  int claimed;               /* filling a block this task claimed */
   int *proj;             /* projection onto the block's columns */
   struct batch view;     /* the projected view handed out */
   struct vector *vcols;  /* its columns (shallow copies of the block's) */
@@ -33,6 +35,10 @@ struct scan_op {
 static int reader_next(struct scan_op *s, struct batch **out, struct err *err) {
   return s->is_csv ? csv_reader_next(s->csv, out, err) : jsonl_reader_next(s->json, out, err);
 }
+
+/* How long a morsel task waits for another task of its executor to decode
+ * the split it shares, before decoding the split itself. */
+#define CLAIM_WAIT_MS 60000
 
 /* The projected columns of a stored batch, without copying: operators
  * never write to a batch they did not produce (op.h: batches are borrowed
@@ -58,8 +64,13 @@ static int scan_next(struct op *op, struct batch **out, struct err *err) {
   if (s->block) {
     struct batch *const *bs;
     int n = blockstore_batches(s->block, &bs);
-    while (s->next_batch < n && bs[s->next_batch]->nrows == 0) s->next_batch++;
-    if (s->next_batch >= n) return 0;
+    if (s->end_batch < 0) {
+      /* Morsel k of m serves the k-th m-th of the block's batches. */
+      s->next_batch = (int)((int64_t)n * s->morsel / s->nmorsels);
+      s->end_batch = (int)((int64_t)n * (s->morsel + 1) / s->nmorsels);
+    }
+    while (s->next_batch < s->end_batch && bs[s->next_batch]->nrows == 0) s->next_batch++;
+    if (s->next_batch >= s->end_batch) return 0;
     int rc = project_block(s, bs[s->next_batch++], out);
     if (rc < 0) return err_set(err, rc, "out of memory reading a cached table");
     op->task->rows_in += (*out)->nrows;
@@ -97,6 +108,7 @@ static int scan_next(struct op *op, struct batch **out, struct err *err) {
     }
     s->filling = 0;
     s->block = blockstore_put(s->key, s->fill, s->nfill);
+    s->claimed = 0; /* put ended the claim, even when out of memory */
     s->fill = NULL;
     s->nfill = 0;
     if (!s->block) return err_set(err, ERR_NOMEM, "out of memory caching a table");
@@ -115,6 +127,7 @@ static int scan_next(struct op *op, struct batch **out, struct err *err) {
 
 static void scan_close(struct op *op) {
   struct scan_op *s = (struct scan_op *)op;
+  if (s->claimed) blockstore_unclaim(s->key); /* a failed or cancelled fill */
   blockstore_release(s->block);
   for (int i = 0; i < s->nfill; i++) batch_free(s->fill[i]);
   free(s->fill);
@@ -153,7 +166,8 @@ static int open_reader(struct scan_op *s, const struct plan_source *src, int fil
 }
 
 struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, int64_t start,
-                   int64_t end, const int *proj, int nproj, struct err *err) {
+                   int64_t end, const int *proj, int nproj, int morsel, int nmorsels,
+                   struct err *err) {
   struct scan_op *s = calloc(1, sizeof *s);
   struct type *types = calloc((size_t)(nproj ? nproj : 1), sizeof *types);
   if (!s || !types) {
@@ -166,12 +180,19 @@ struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, 
   s->base.ncols = nproj;
   s->base.types = types;
   s->base.task = t;
+  s->end_batch = -1;
+  s->nmorsels = nmorsels > 0 ? nmorsels : 1;
+  s->morsel = morsel >= 0 && morsel < s->nmorsels ? morsel : 0;
   for (int i = 0; i < nproj; i++) types[i] = src->schema->cols[proj[i]].type;
   s->is_csv = strcmp(src->format, "csv") == 0;
   int rc;
   if (src->cached && src->cache_key) {
     char key[4096];
-    snprintf(key, sizeof key, "%s/%d:%lld", src->cache_key, file, (long long)start);
+    /* The whole byte range names the block: another split layout (other
+     * spark.sql.files.maxPartitionBytes or parallelism) must not be served
+     * a block of the same start but another end. */
+    snprintf(key, sizeof key, "%s/%d:%lld-%lld", src->cache_key, file, (long long)start,
+             (long long)end);
     s->key = strdup(key);
     s->proj = malloc(sizeof *s->proj * (size_t)(nproj ? nproj : 1));
     if (!s->key || !s->proj) {
@@ -180,8 +201,13 @@ struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, 
       return NULL;
     }
     memcpy(s->proj, proj, sizeof *proj * (size_t)nproj);
-    s->block = blockstore_get(s->key);
+    s->block = blockstore_get_or_claim(s->key, t->cancel, CLAIM_WAIT_MS, &s->claimed);
     if (s->block) return &s->base;
+    if (t->cancel && atomic_load(t->cancel)) {
+      scan_close(&s->base);
+      err_set(err, ERR_CANCELLED, "cancelled");
+      return NULL;
+    }
     /* Not cached here yet: read every column of the split and keep it. */
     int ncols = src->schema->ncols;
     int *all = malloc(sizeof *all * (size_t)(ncols ? ncols : 1));
@@ -199,6 +225,13 @@ struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, 
     }
     s->filling = 1;
     return &s->base;
+  }
+  if (s->nmorsels > 1) {
+    /* Only a stored block can be cut in morsels: a byte range read
+     * nmorsels times would repeat its rows. */
+    scan_close(&s->base);
+    err_set(err, ERR_INVAL, "internal error: morsels of a scan of an uncached table");
+    return NULL;
   }
   rc = open_reader(s, src, file, start, end, proj, nproj, err);
   if (rc) {

@@ -11,9 +11,17 @@
 
 /* Scan bytes [start, end) of src->paths[file], producing file-schema columns
  * proj[0..nproj) (copied). Returns the operator or NULL with err set (bad
- * options, unreadable file naming the path). */
+ * options, unreadable file naming the path).
+ *
+ * Cached sources (src->cached) are served from the executor's block of the
+ * split, decoded and stored by the first task that needs it. Such a split
+ * may be shared by nmorsels tasks (morsels): task `morsel` (0-based) serves
+ * only its share of the block's batches, [n*morsel/nmorsels,
+ * n*(morsel+1)/nmorsels) of n, so the morsels together produce the split
+ * once. Uncached sources take nmorsels = 1. */
 struct op *op_scan(struct task_ctx *t, const struct plan_source *src, int file, int64_t start,
-                   int64_t end, const int *proj, int nproj, struct err *err);
+                   int64_t end, const int *proj, int nproj, int morsel, int nmorsels,
+                   struct err *err);
 
 /* An operator producing nothing, with the given column types (copied): the
  * scans of a union that a task does not own. */

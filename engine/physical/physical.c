@@ -118,7 +118,7 @@ static int walk_stage(struct pnode *n, struct stage_walk *w) {
   }
   if (n->kind == P_SCAN) {
     n->u.scan.split_base = w->nsplits;
-    w->nsplits += n->u.scan.nsplits;
+    w->nsplits += n->u.scan.nsplits * n->u.scan.nmorsels;
   }
   for (int i = 0; i < n->nchild; i++) {
     int rc = walk_stage(n->child[i], w);
@@ -299,6 +299,27 @@ static int filter_node(struct builder *b, struct pres *c, struct expr *cond,
   return 0;
 }
 
+#define MORSELS_PER_SLOT 2
+#define MORSELS_MAX 8
+
+/* Morsels per split of a scan (physical.h): enough for MORSELS_PER_SLOT
+ * tasks per task slot, none smaller than 1/64 of the maximum split size
+ * (2 MiB by default: a few milliseconds of work, against well under a
+ * millisecond of task overhead). Depends only on the conf and the catalog's
+ * file sizes, like the rest of the plan. */
+static int scan_morsels(const struct physical_conf *conf, const struct plan_source *src,
+                        int nsplits, int64_t largest) {
+  if (!src->cached || !src->cache_key || nsplits <= 0) return 1;
+  int64_t target = (int64_t)MORSELS_PER_SLOT * (conf->parallelism > 0 ? conf->parallelism : 1);
+  if (nsplits >= target) return 1;
+  int64_t m = (target + nsplits - 1) / nsplits;
+  int64_t min_bytes = conf->max_partition_bytes / 64 > 0 ? conf->max_partition_bytes / 64 : 1;
+  int64_t by_size = largest / min_bytes;
+  if (m > by_size) m = by_size;
+  if (m > MORSELS_MAX) m = MORSELS_MAX;
+  return m < 1 ? 1 : (int)m;
+}
+
 static int plan_scan(struct builder *b, const struct plan *p, struct pres *out) {
   const struct plan_source *src = &p->u.scan.src;
   struct pnode *n = pnode_new(b, P_SCAN, NULL, 0, p->ncols);
@@ -333,11 +354,16 @@ static int plan_scan(struct builder *b, const struct plan *p, struct pres *out) 
     path_splits_fini(&sp);
     return ERR_NOMEM;
   }
+  int64_t largest = 0;
   for (int i = 0; i < sp.n; i++) {
     n->u.scan.splits[i].file = sp.s[i].file;
     n->u.scan.splits[i].start = sp.s[i].start;
     n->u.scan.splits[i].end = sp.s[i].end;
+    int64_t fsize = src->sizes ? src->sizes[sp.s[i].file] : 0;
+    int64_t len = (sp.s[i].end >= 0 ? sp.s[i].end : fsize) - sp.s[i].start;
+    if (len > largest) largest = len;
   }
+  n->u.scan.nmorsels = scan_morsels(b->conf, src, sp.n, largest);
   path_splits_fini(&sp);
   out->node = n;
   out->dist = DIST_SPLITS;
@@ -951,6 +977,7 @@ static int dump_pnode(const struct pplan *pp, const struct pnode *n, const struc
       rc = buf_printf(out, "%s%s#%d", i ? ", " : "", nm ? nm : "", n->ids[i]);
     }
     if (!rc) rc = buf_printf(out, "] %d split%s", n->u.scan.nsplits, n->u.scan.nsplits == 1 ? "" : "s");
+    if (!rc && n->u.scan.nmorsels > 1) rc = buf_printf(out, " x %d morsels", n->u.scan.nmorsels);
     if (!rc && s->cached) rc = buf_puts(out, " (cached)");
     break;
   }
@@ -1101,11 +1128,13 @@ static struct op *build(struct tbuild *tb, const struct pnode *n);
 
 static struct op *build_scan(struct tbuild *tb, const struct pnode *n) {
   int local = tb->task - n->u.scan.split_base;
-  if (local < 0 || local >= n->u.scan.nsplits) return op_empty(tb->t, n->types, n->ncols, tb->err);
-  const struct psplit *s = &n->u.scan.splits[local];
+  int ns = n->u.scan.nsplits, nm = n->u.scan.nmorsels > 0 ? n->u.scan.nmorsels : 1;
+  if (local < 0 || local >= ns * nm) return op_empty(tb->t, n->types, n->ncols, tb->err);
+  /* Morsel-major (physical.h): task = morsel * nsplits + split. */
+  const struct psplit *s = &n->u.scan.splits[local % ns];
   const struct plan *p = n->logical;
   return op_scan(tb->t, &p->u.scan.src, s->file, s->start, s->end, p->u.scan.proj, n->ncols,
-                 tb->err);
+                 local / ns, nm, tb->err);
 }
 
 static struct op *build_exchange(struct tbuild *tb, const struct pnode *n) {

@@ -23,6 +23,16 @@
  * then has one task per split, enumerated over all its scans in order) or
  * exchange reads. The last stage is the result stage.
  *
+ * Morsels: a scan of a cached table with fewer splits than twice the task
+ * slots cuts each split into nmorsels tasks (at most 8, each at least 1/64
+ * of spark.sql.files.maxPartitionBytes of the file): the stored block of a
+ * split is shared by its morsels (op_scan), which the executor's task
+ * threads take from its queue as they free up, so a stage over a table of
+ * one or two splits keeps every core busy and a slow thread takes fewer
+ * morsels. Tasks are numbered morsel-major (task = morsel * nsplits +
+ * split): the first tasks cover distinct splits, so the threads that find a
+ * split not yet stored decode different splits in parallel.
+ *
  * Determinism: physical_plan depends only on its inputs (plan, conf, file
  * sizes recorded in the catalog), so the driver and every executor derive
  * the same stages and the same column ids; executors re-plan from the job
@@ -75,6 +85,7 @@ struct pnode {
     struct {
       int nsplits;
       struct psplit *splits;
+      int nmorsels;     /* tasks per split (> 1 only for cached sources) */
       int split_base;   /* first global task index of this scan in its stage */
     } scan;
     struct {
@@ -125,7 +136,7 @@ struct pstage {
   int id;
   struct pnode *root;
   enum pdist dist;      /* distribution of the stage's tasks */
-  int ntasks;           /* SPLITS: number of splits; HASH: partitions; SINGLE: 1 */
+  int ntasks;           /* SPLITS: splits x morsels; HASH: partitions; SINGLE: 1 */
   /* Output: nparts_out partitions hashed on key_cols (indexes into root's
    * columns); 0 for the result stage. Broadcast and single exchanges write
    * one partition. */
