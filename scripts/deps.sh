@@ -6,15 +6,9 @@ pkgs=(build-essential autoconf automake libtool pkg-config clang
       python3-jupyter-client python3-ipykernel jupyter-nbconvert jupyter-console
       python3-nbclient jupyter-notebook python3-notebook python3-pytest python3-psutil
       python3-zmq tmux valgrind)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. "$(dirname "$0")/apt.sh"
+apt_missing "${pkgs[@]}"
+apt_install_missing
 
 # Kerberos (SPNEGO) integration test: MIT KDC, kinit, Apache + mod_auth_gssapi (services left stopped).
 bash "$(dirname "$0")/krb_deps.sh"

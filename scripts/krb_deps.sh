@@ -14,13 +14,10 @@ set -euo pipefail
 pkgs=(krb5-kdc krb5-admin-server krb5-user apache2 libapache2-mod-auth-gssapi)
 services=(apache2 krb5-kdc krb5-admin-server)
 
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+. "$(dirname "$0")/apt.sh"
+apt_missing "${pkgs[@]}"
 
 if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
   # invoke-rc.d asks policy-rc.d before starting a service; 101 = "not
   # allowed". Only install ours when there is none, and always remove it.
   policy=/usr/sbin/policy-rc.d
@@ -36,9 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "krb5-config krb5-config/default_realm string KINDLING.TEST" | debconf-set-selections
   echo "krb5-config krb5-config/add_servers_realm string KINDLING.TEST" | debconf-set-selections
   echo "krb5-config krb5-config/add_servers boolean false" | debconf-set-selections
-  # Another apt run may hold the dpkg lock: wait for it rather than fail.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_install_missing
   cleanup
   trap - EXIT
 fi

@@ -4,6 +4,7 @@
 # registry into tests/ui/node_modules at the version tests/ui/package-lock.json
 # pins. Run as root; safe to run again.
 set -euo pipefail
+. "$(dirname "$0")/apt.sh"
 cd "$(dirname "$0")/.."
 
 pkgs=(chromium)
@@ -12,15 +13,8 @@ pkgs=(chromium)
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_missing "${pkgs[@]}"
+apt_install_missing
 
 # playwright-core drives the system chromium: it must not download browsers.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
