@@ -27,8 +27,8 @@ import time
 
 import pytest
 
-from conftest import Kernel, outputs
-from test_livy import Livy
+from conftest import Kernel
+from test_livy import Livy, texts
 
 REALM = "KINDLING.TEST"
 USER = "alice"
@@ -279,14 +279,6 @@ def start_kernel(krb, ccache, tmp_path):
         os.environ.update(saved)
     k.drain(0.1)
     return k
-
-
-def texts(msgs):
-    out = []
-    for m in outputs(msgs):
-        c = m["content"]
-        out.append(c.get("text") or c.get("data", {}).get("text/plain") or c.get("evalue", ""))
-    return "\n".join(out)
 
 
 def test_ticket_authenticates_through_spnego(kernel_env, krb, tmp_path):

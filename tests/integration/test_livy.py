@@ -81,6 +81,23 @@ def texts(msgs):
     return "\n".join(out)
 
 
+def interrupt_running(k, server, code):
+    """Run code, interrupt it a second later: the cell must end within 3.5 s
+    as KeyboardInterrupt, and the statement be cancelled on the server.
+    Returns the execute's msg_id."""
+    msg_id = k.kc.execute(code)
+    time.sleep(1.0)
+    t0 = time.time()
+    k.kc.control_channel.send(k.kc.session.msg("interrupt_request", {}))
+    reply = k.kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    assert time.time() - t0 < 3.5
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["ename"] == "KeyboardInterrupt"
+    assert any(r["path"].endswith("/cancel") for r in server.requests())
+    return msg_id
+
+
 def test_lazy_start_status_display_and_probe(livy_kernel):
     k, server = livy_kernel()
     assert not [r for r in server.requests() if r["method"] == "POST"], "no session before a cell"
@@ -143,17 +160,7 @@ def test_sql_error_and_bad_flags(livy_kernel):
 def test_interrupt_cancels_statement(livy_kernel):
     k, server = livy_kernel()
     k.execute("print(1)")  # start the session first
-    msg_id = k.kc.execute("import time\ntime.sleep(30)")
-    time.sleep(1.0)
-    t0 = time.time()
-    ir = k.kc.session.msg("interrupt_request", {})
-    k.kc.control_channel.send(ir)
-    reply = k.kc.get_shell_msg(timeout=10)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    assert time.time() - t0 < 3.5
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
-    assert any(r["path"].endswith("/cancel") for r in server.requests())
+    msg_id = interrupt_running(k, server, "import time\ntime.sleep(30)")
     msgs = k.iopub_for(msg_id)
     prog = [m for m in msgs if m["msg_type"] in ("display_data", "update_display_data")
             and "Statement" in m["content"]["data"]["text/plain"]]

@@ -5,10 +5,9 @@ server of tests/livy (its R and Scala subsets run the generated code):
 errors, typed %%sql results from R with -n/-m/-o/-q, str and df values sent
 into R, and a typed table sent into a Scala session and queried there."""
 import json
-import time
 
 from conftest import outputs
-from test_livy import livy_kernel, texts  # noqa: F401  (livy_kernel is a fixture)
+from test_livy import interrupt_running, livy_kernel, texts  # noqa: F401  (livy_kernel is a fixture)
 
 
 def posted(server, kind=None):
@@ -72,16 +71,7 @@ def test_spark_add_r_runs_r_code_and_reports_errors(livy_kernel):
 
 def test_interrupt_cancels_r_statement(livy_kernel):
     k, server = r_kernel(livy_kernel)
-    msg_id = k.kc.execute('cat("before\\n")\nSys.sleep(30)\ncat("after\\n")')
-    time.sleep(1.0)
-    t0 = time.time()
-    k.kc.control_channel.send(k.kc.session.msg("interrupt_request", {}))
-    reply = k.kc.get_shell_msg(timeout=10)
-    assert reply["parent_header"]["msg_id"] == msg_id
-    assert time.time() - t0 < 3.5
-    assert reply["content"]["status"] == "error"
-    assert reply["content"]["ename"] == "KeyboardInterrupt"
-    assert any(r["path"].endswith("/cancel") for r in server.requests())
+    msg_id = interrupt_running(k, server, 'cat("before\\n")\nSys.sleep(30)\ncat("after\\n")')
     k.iopub_for(msg_id)
     r, msgs = k.execute('cat("still here\\n")')
     assert r["content"]["status"] == "ok" and "still here" in texts(msgs)
