@@ -37,6 +37,37 @@ from jupyter_client.manager import KernelManager
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def run_cell(kc, code, timeout=60):
+    """Execute code and wait for its execute_reply and its status idle;
+    return (seconds from the request to the idle, reply content, IOPub
+    messages of the cell, epoch time of the send). The epoch lines up with
+    other processes' logs on this machine. A failed cell raises."""
+    epoch = time.time()
+    t0 = time.perf_counter()
+    deadline = t0 + timeout
+    msg_id = kc.execute(code)
+    reply = None
+    while reply is None:
+        r = kc.get_shell_msg(timeout=max(0.01, deadline - time.perf_counter()))
+        if r["parent_header"].get("msg_id") == msg_id:
+            reply = r["content"]
+    msgs = []
+    while True:
+        m = kc.get_iopub_msg(timeout=max(0.01, deadline - time.perf_counter()))
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        msgs.append(m)
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            break
+    t = time.perf_counter() - t0
+    if reply["status"] != "ok":
+        errs = [m["content"] for m in msgs if m["msg_type"] == "error"]
+        detail = errs[0]["evalue"] if errs else reply.get("evalue", "")
+        raise RuntimeError(f"cell failed: {code.splitlines()[0] if code else ''}...: "
+                           f"{reply.get('ename', '')}: {detail}")
+    return t, reply, msgs, epoch
+
+
 def wait_kernel_info(kc, timeout=30):
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:

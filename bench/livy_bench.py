@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 from jupyter_client.manager import KernelManager
 
-from kernel_bench import wait_kernel_info
+from kernel_bench import run_cell, wait_kernel_info
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "..", "tests", "livy", "livy_server.py")
@@ -101,33 +101,6 @@ class Http:
 
     def close(self):
         self.conn.close()
-
-
-def run_cell(kc, code, timeout=60):
-    """Execute code; return (seconds to idle, reply content, IOPub messages,
-    epoch time of the send). The epoch time lines up with the server's
-    request log (same machine, same clock)."""
-    epoch = time.time()
-    t0 = time.perf_counter()
-    msg_id = kc.execute(code)
-    reply = None
-    while reply is None:
-        r = kc.get_shell_msg(timeout=timeout)
-        if r["parent_header"].get("msg_id") == msg_id:
-            reply = r["content"]
-    msgs = []
-    while True:
-        m = kc.get_iopub_msg(timeout=timeout)
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(m)
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            break
-    t = time.perf_counter() - t0
-    if reply["status"] != "ok":
-        raise RuntimeError(f"cell failed: {code[:60]!r}: {reply.get('ename')}: "
-                           f"{reply.get('evalue')}")
-    return t, reply, msgs, epoch
 
 
 def statement_records(http, sid, first, count):

@@ -34,9 +34,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 from jupyter_client.manager import KernelManager
+
+from kernel_bench import run_cell
 
 from engine_bench import ROOT, same, schema_sql, tables_of
 
@@ -63,32 +64,6 @@ def stop(km, kc):
     km.shutdown_kernel(now=True)
 
 
-def run_cell(kc, code, timeout=600):
-    """Execute code; return (seconds from request to idle, IOPub messages,
-    the execute_reply)."""
-    t0 = time.perf_counter()
-    msg_id = kc.execute(code)
-    msgs = []
-    deadline = t0 + timeout
-    while True:
-        m = kc.get_iopub_msg(timeout=max(0.01, deadline - time.perf_counter()))
-        if m["parent_header"].get("msg_id") != msg_id:
-            continue
-        msgs.append(m)
-        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
-            break
-    t = time.perf_counter() - t0
-    while True:
-        r = kc.get_shell_msg(timeout=10)
-        if r["parent_header"].get("msg_id") == msg_id:
-            break
-    if r["content"]["status"] != "ok":
-        errs = [m["content"] for m in msgs if m["msg_type"] == "error"]
-        detail = errs[0]["evalue"] if errs else r["content"].get("evalue", "")
-        raise RuntimeError(f"cell failed: {code.splitlines()[0]}...: {detail}")
-    return t, msgs, r
-
-
 def table_of(msgs):
     """(rows, engine seconds) of the last table a cell displayed."""
     for m in reversed(msgs):
@@ -110,10 +85,10 @@ def session_start(starts, data):
     for i in range(starts):
         km, kc = start_once("kindling-pyspark")
         try:
-            t, _, _ = run_cell(kc, SELECT1, timeout=60)
+            t = run_cell(kc, SELECT1, timeout=60)[0]
             first.append(t)
             path = os.path.join(data, "region.csv")
-            t, msgs, _ = run_cell(kc, FIRST_JOB.format(path=path), timeout=60)
+            t, _, msgs, _ = run_cell(kc, FIRST_JOB.format(path=path), timeout=60)
             with open(path) as f:
                 assert table_of(msgs)[0] == [[sum(1 for _ in f)]]
             job.append(t)
@@ -130,7 +105,7 @@ def session_start(starts, data):
 def warm_roundtrips(kc, executes):
     times = []
     for _ in range(executes):
-        t, msgs, _ = run_cell(kc, SELECT1, timeout=60)
+        t, _, msgs, _ = run_cell(kc, SELECT1, timeout=60)
         times.append(t)
     rows, _ = table_of(msgs)
     assert rows == [[1]], rows
@@ -184,12 +159,12 @@ def q01_compare(args, qsql):
     km, kc = start_once("kindling-pyspark")
     kernel_wall, kernel_engine, cli_engine = [], [], []
     try:
-        run_cell(kc, "%%configure -f\n" + json.dumps(conf))
-        run_cell(kc, "%%sql\n" + ddl)
+        run_cell(kc, "%%configure -f\n" + json.dumps(conf), timeout=600)
+        run_cell(kc, "%%sql\n" + ddl, timeout=600)
         cell = "%%sql\n" + qsql.strip().rstrip(";")
-        run_cell(kc, cell)  # untimed, as the CLI's first run
+        run_cell(kc, cell, timeout=600)  # untimed, as the CLI's first run
         for _ in range(args.rounds):
-            t, msgs, _ = run_cell(kc, cell)
+            t, _, msgs, _ = run_cell(kc, cell, timeout=600)
             krows, keng = table_of(msgs)
             kernel_wall.append(t)
             kernel_engine.append(keng)
