@@ -51,6 +51,16 @@ int buf_puts(struct buf *b, const char *s) { return buf_append(b, s, strlen(s));
 
 int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
+int buf_put_int(struct buf *b, long long x) {
+  char num[24], *p = num + sizeof num;
+  /* Through unsigned so that the most negative value negates safely. */
+  unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+  do *--p = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (x < 0) *--p = '-';
+  return buf_append(b, p, (size_t)(num + sizeof num - p));
+}
+
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);

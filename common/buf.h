@@ -27,6 +27,9 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Append the decimal digits of x (with '-' when negative): tables and
+ * messages write thousands of integers, so not through printf. */
+int buf_put_int(struct buf *b, long long x);
 /* Append s with HTML special characters (&<>"') escaped. */
 int buf_put_html(struct buf *b, const char *s);
 /* Detach the data: returns a new NUL-terminated string (caller frees) and

@@ -321,12 +321,15 @@ static void abort_queue(struct chan *ch) {
 }
 
 
-/* The text kept in the history file for a cell: the history outlives the
- * kernel on disk, so a password typed on a magic line (%spark add -p ...)
- * is masked there as in error messages. New string; NULL only when memory
- * ran out (then nothing is stored: never the unmasked cell). */
-static char *history_text(const char *code) {
-  if (code[0] != '%' && !strstr(code, "\n%")) return strdup(code);
+/* Keep a cell in the history. The history outlives the kernel on disk, so
+ * a password typed on a magic line (%spark add -p ...) is masked there as in
+ * error messages; a cell without a magic line is kept as it is. When memory
+ * runs out while masking, nothing is kept: never the unmasked cell. */
+static void history_store(struct kernel *k, int count, const char *code) {
+  if (code[0] != '%' && !strstr(code, "\n%")) {
+    history_add(k->hist, count, code);
+    return;
+  }
   struct buf b;
   buf_init(&b, BUF_UNLIMITED);
   for (const char *line = code;;) {
@@ -338,13 +341,15 @@ static char *history_text(const char *code) {
     if (!rc && nl) rc = buf_putc(&b, '\n');
     if (rc || (line[0] == '%' && !safe)) {
       buf_fini(&b);
-      return NULL;
+      return;
     }
     if (!nl) break;
     line = nl + 1;
   }
-  return b.data ? buf_steal(&b) : strdup("");
+  history_add(k->hist, count, b.data ? b.data : "");
+  buf_fini(&b);
 }
+
 static void on_execute(struct chan *ch, const struct wire_msg *req) {
   struct kernel *k = ch->k;
   const char *code = json_string_value(json_object_get(req->content, "code"));
@@ -360,11 +365,7 @@ static void on_execute(struct chan *ch, const struct wire_msg *req) {
     kernel_publish(ch, req->header, "execute_input", in);
     json_decref(in);
   }
-  if (store) {
-    char *masked = history_text(code);
-    if (masked) history_add(k->hist, count, masked);
-    free(masked);
-  }
+  if (store) history_store(k, count, code);
   atomic_store(&k->interrupt, 0);
   atomic_store(&k->busy_exec, 1);
   struct exec_request er = {.req = req,

@@ -1,15 +1,13 @@
 /* render.c: result tables as text, HTML and dataresource (see render.h). */
 #include "kernel/render.h"
 
-#include "common/buf.h"
-#include "engine/vec/vector.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/utf8.h"
+#include "engine/vec/vector.h"
 
 #define MAX_CELL_WIDTH 60 /* longer text cells are cut in the text grid */
 
@@ -27,16 +25,7 @@ static int cell_put(struct buf *b, json_t *v) {
   if (json_is_string(v)) return buf_append(b, json_string_value(v), json_string_length(v));
   if (json_is_true(v)) return buf_append(b, "true", 4);
   if (json_is_false(v)) return buf_append(b, "false", 5);
-  if (json_is_integer(v)) {
-    char num[24], *p = num + sizeof num;
-    json_int_t x = json_integer_value(v);
-    /* Through unsigned so that the most negative value negates safely. */
-    unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
-    do *--p = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    if (x < 0) *--p = '-';
-    return buf_append(b, p, (size_t)(num + sizeof num - p));
-  }
+  if (json_is_integer(v)) return buf_put_int(b, json_integer_value(v));
   /* Spark prints doubles as Java's Double.toString: the shortest digits
    * that read back to the same value (0.1, not 0.10000000000000001). */
   if (json_is_real(v)) return vector_format_double(json_real_value(v), b);

@@ -252,15 +252,7 @@ static int dump_value(struct buf *b, json_t *v, int depth) {
     }
     case JSON_STRING:
       return dump_string(b, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER: {
-      char num[24], *p = num + sizeof num;
-      json_int_t x = json_integer_value(v);
-      /* Through unsigned so that the most negative value negates safely. */
-      unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
-      do *--p = (char)('0' + u % 10); while ((u /= 10) != 0);
-      if (x < 0) *--p = '-';
-      return buf_append(b, p, (size_t)(num + sizeof num - p));
-    }
+    case JSON_INTEGER: return buf_put_int(b, json_integer_value(v));
     case JSON_REAL: return dump_real(b, json_real_value(v));
     case JSON_TRUE: return buf_append(b, "true", 4);
     case JSON_FALSE: return buf_append(b, "false", 5);
