@@ -1416,6 +1416,13 @@ static int stmt_explain(struct stmt_ctx *sc, const struct ast_stmt *st) {
   /* Re-parse only the inner statement's text. */
   const char *it = sc->text + (inner->pos.offset - st->pos.offset);
   int rc = prepare(en->cat, it, inner->pos.length, &pc, &s, 1, &p, sc->e);
+  if (rc && sc->e->line > 0) {
+    /* The position is the inner query's: make it the EXPLAIN statement's. */
+    int line = inner->pos.line + sc->e->line - 1;
+    int col = sc->e->line == 1 ? inner->pos.column + sc->e->column - 1 : sc->e->column;
+    sc->e->line = line - st->pos.line + 1;
+    sc->e->column = line == st->pos.line ? col - st->pos.column + 1 : col;
+  }
   struct buf out;
   buf_init(&out, BUF_UNLIMITED);
   if (!rc && st->u.explain.mode != AST_EXPLAIN_SIMPLE) {

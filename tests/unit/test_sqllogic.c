@@ -4,6 +4,7 @@
  * File format (blank lines separate records; '#' lines are comments):
  *   statement ok                 SQL that must succeed
  *   statement error SUBSTRING    SQL that must fail with SUBSTRING in the message
+ *   statement error at L:C SUBSTRING   ... and point at line L, column C
  *   query [rowsort]              SQL, then "----", then the expected rows:
  *                                tab-separated, NULL for nulls, as Spark prints
  *                                values; rowsort compares sorted rows
@@ -142,12 +143,19 @@ static int run_file(struct engine *en, const char *path, const char *data, const
       const char *want = strstr(header, "error") + 5;
       while (*want == ' ') want++;
       if (!*want && expect.data) want = expect.data;
+      /* "at LINE:COL SUBSTRING" also checks the position the error points at. */
+      int wl_line = 0, wl_col = 0, used = 0;
+      if (sscanf(want, "at %d:%d %n", &wl_line, &wl_col, &used) == 2 && used > 0) want += used;
       char *w = strdup(want);
       size_t wl = strlen(w);
       while (wl && w[wl - 1] == '\n') w[--wl] = 0;
-      TAP_OK(rc != 0 && strstr(e.msg, w), "[%s] %s:%d: error %s", cur_master, base, start_line, shown);
+      int pos_ok = !wl_line || (e.line == wl_line && e.column == wl_col);
+      TAP_OK(rc != 0 && strstr(e.msg, w) && pos_ok, "[%s] %s:%d: error %s", cur_master, base,
+             start_line, shown);
       if (rc == 0) printf("#   succeeded, expected an error containing \"%s\"\n", w);
       else if (!strstr(e.msg, w)) printf("#   error was: %s\n#   expected: %s\n", e.msg, w);
+      if (rc && !pos_ok)
+        printf("#   error at %d:%d, expected at %d:%d\n", e.line, e.column, wl_line, wl_col);
       free(w);
     } else if (!strncmp(header, "query", 5)) {
       int rowsort = strstr(header, "rowsort") != NULL;
