@@ -6,6 +6,7 @@ engine_libengine_analyze_a_SOURCES = \
 	engine/analyze/names.c engine/analyze/names.h \
 	engine/analyze/coerce.c engine/analyze/coerce.h \
 	engine/analyze/funcs.c engine/analyze/funcs.h \
+	engine/analyze/funcs_array.c engine/analyze/funcs_array.h \
 	engine/analyze/bind.c engine/analyze/bind.h \
 	engine/analyze/bind_expr.c engine/analyze/bind_expr.h \
 	engine/analyze/bind_call.c engine/analyze/bind_call.h \

@@ -24,6 +24,7 @@
 #include "engine/exec/blockstore.h"
 #include "engine/exec/eval.h"
 #include "engine/opt/optimizer.h"
+#include "engine/vec/array.h"
 #include "engine/physical/physical.h"
 #include "engine/plan/plan.h"
 #include "engine/sql/parser.h"
@@ -116,6 +117,9 @@ static int conf_check(const char *k, const char *v, struct err *e) {
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
     if (strcasecmp(k, sizes[i]) == 0 && strcmp(v, "-1") != 0 && mem_parse_size(v) < 0)
       return err_set(e, ERR_INVAL, "%s must be a size such as 512m or 2g, not '%s'", k, v);
+  if (strcasecmp(k, "spark.sql.ansi.enabled") == 0 && strcasecmp(v, "true") != 0 &&
+      strcasecmp(v, "false") != 0)
+    return err_set(e, ERR_INVAL, "spark.sql.ansi.enabled must be true or false, not '%s'", v);
   if (strcasecmp(k, "spark.memory.fraction") == 0) {
     char *end;
     double f = strtod(v, &end);
@@ -310,6 +314,8 @@ static void physical_settings(const struct conf *c, int slots, struct physical_c
   if (bt) pc->broadcast_threshold = strcmp(bt, "-1") == 0 ? -1 : conf_bytes(c, "spark.sql.autoBroadcastJoinThreshold", pc->broadcast_threshold);
   pc->max_partition_bytes = conf_bytes(c, "spark.sql.files.maxPartitionBytes", pc->max_partition_bytes);
   pc->parallelism = (int)conf_i64(c, "spark.default.parallelism", slots);
+  const char *ansi = conf_get(c, "spark.sql.ansi.enabled");
+  pc->ansi = ansi && strcasecmp(ansi, "true") == 0;
 }
 
 /* Where scalar subquery values come from while a plan is prepared. */
@@ -496,6 +502,7 @@ static int prepare(struct catalog *cat, const char *sql, size_t len, const struc
   const struct ast_query *q = rc ? NULL : stmt_query(p->script->stmts[0]);
   if (!rc && !q) rc = err_set(e, ERR_INVAL, "internal error: statement has no query");
   if (!rc && !(p->ctx = plan_ctx_new())) rc = err_set(e, ERR_NOMEM, "out of memory");
+  if (!rc) p->ctx->ansi = pc->ansi;
   struct plan *lp = NULL;
   if (!rc) rc = analyzer_plan_query(cat, p->ctx, q, sql, &lp, e);
   if (!rc) {
@@ -628,7 +635,8 @@ static int value_from_json(json_t *o, struct plan_ctx *ctx, struct value *v) {
 static const char *const plan_keys[] = {"spark.sql.shuffle.partitions",
                                         "spark.sql.autoBroadcastJoinThreshold",
                                         "spark.sql.files.maxPartitionBytes",
-                                        "spark.default.parallelism"};
+                                        "spark.default.parallelism",
+                                        "spark.sql.ansi.enabled"};
 
 static char *make_desc(const struct engine *en, const char *sql, size_t len,
                        const struct scalars *s, int target, const struct planned *w,
@@ -751,6 +759,7 @@ static int csv_field(struct buf *o, const char *p, size_t n) {
 static int json_field(struct buf *o, const struct vector *v, uint32_t r, struct buf *tmp) {
   if (vector_is_null(v, r)) return buf_puts(o, "null");
   switch (v->type.id) {
+  case TYPE_ARRAY: return array_format_json(vector_sv(v)[r], v->type, o); /* a JSON array */
   case TYPE_BOOLEAN: case TYPE_INT: case TYPE_BIGINT: case TYPE_DOUBLE: case TYPE_DECIMAL: {
     buf_reset(tmp);
     int rc = vector_to_text(v, r, tmp);
@@ -1461,7 +1470,50 @@ static int stmt_show_tables(struct stmt_ctx *sc, const struct ast_stmt *st) {
   return rc;
 }
 
+/* DESCRIBE QUERY q: q's output columns, as DESCRIBE lists a table's. */
+static int stmt_describe_query(struct stmt_ctx *sc, const struct ast_stmt *st) {
+  const struct ast_stmt *inner = st->u.describe.query;
+  struct engine *en = sc->en;
+  struct physical_conf pc;
+  physical_settings(&en->conf, task_slots(en), &pc);
+  /* Nothing runs: scalar subqueries stay in the plan. */
+  struct scalars s;
+  memset(&s, 0, sizeof s);
+  s.target = -1;
+  s.keep = 1;
+  struct planned *p = NULL;
+  const char *it = sc->text + (inner->pos.offset - st->pos.offset);
+  int rc = prepare(en->cat, it, inner->pos.length, &pc, &s, 0, &p, sc->e);
+  if (rc) {
+    /* Positions were the inner query's: make them the script's (the caller
+     * leaves DESCRIBE's positions alone). */
+    if (sc->e->line > 0) {
+      if (sc->e->line == 1) sc->e->column += inner->pos.column - 1;
+      sc->e->line += inner->pos.line - 1;
+    }
+    return rc;
+  }
+  struct schema sch;
+  memset(&sch, 0, sizeof sch);
+  rc = analyzer_plan_schema(p->plan, &sch);
+  struct rows w;
+  memset(&w, 0, sizeof w);
+  const char *names[] = {"col_name", "data_type", "comment"};
+  if (!rc) rc = rows_init(&w, sc->r, names, 3);
+  for (int i = 0; i < sch.ncols && !rc; i++) {
+    char tmp[64];
+    const char *vals[] = {sch.cols[i].name, catalog_type_name(sch.cols[i].type, tmp), NULL};
+    rc = rows_add(&w, vals);
+  }
+  if (!rc) rc = rows_done(&w);
+  else if (w.b) batch_free(w.b);
+  schema_fini(&sch);
+  planned_free(p);
+  return rc;
+}
+
 static int stmt_describe(struct stmt_ctx *sc, const struct ast_stmt *st) {
+  if (st->u.describe.query) return stmt_describe_query(sc, st);
   const struct ast_name *nm = &st->u.describe.name;
   struct catalog_desc_row *rows = NULL;
   int n = 0;

@@ -5,7 +5,8 @@ engine_libengine_eval_a_SOURCES = \
 	engine/exec/eval_cast.c engine/exec/eval_cast.h \
 	engine/exec/eval_str.c engine/exec/eval_str.h \
 	engine/exec/eval_like.c engine/exec/eval_like.h \
-	engine/exec/eval_date.c engine/exec/eval_date.h
+	engine/exec/eval_date.c engine/exec/eval_date.h \
+	engine/exec/eval_array.c engine/exec/eval_array.h
 
 check_PROGRAMS += tests/unit/test_eval
 TESTS += tests/unit/test_eval

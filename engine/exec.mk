@@ -8,6 +8,7 @@ ENGINE_EXEC_SOURCES = \
 	engine/vec/numparse.c engine/vec/numparse.h \
 	engine/vec/datetime.c engine/vec/datetime.h \
 	engine/vec/vector.c engine/vec/vector.h \
+	engine/vec/array.c engine/vec/array.h \
 	engine/vec/batch.c engine/vec/batch.h \
 	engine/vec/schema.c engine/vec/schema.h \
 	engine/source/readopt.c engine/source/readopt.h \

@@ -8,6 +8,8 @@ engine_libengine_ops_a_SOURCES = \
 	engine/exec/rowstore.c engine/exec/rowstore.h \
 	engine/exec/rowcmp.c engine/exec/rowcmp.h \
 	engine/exec/spill.c engine/exec/spill.h \
+	engine/exec/hll.c engine/exec/hll.h \
+	engine/exec/agg_collect.c engine/exec/agg_collect.h \
 	engine/exec/op_basic.c \
 	engine/exec/op_agg.c \
 	engine/exec/op_join.c \
@@ -18,3 +20,8 @@ check_PROGRAMS += tests/unit/test_ops
 TESTS += tests/unit/test_ops
 tests_unit_test_ops_SOURCES = tests/unit/test_ops.c tests/unit/exprs.h tests/tap.h
 tests_unit_test_ops_LDADD = engine/libengine_ops.a engine/libengine_eval.a $(ENGINE_BASE_LIBS)
+
+check_PROGRAMS += tests/unit/test_hll
+TESTS += tests/unit/test_hll
+tests_unit_test_hll_SOURCES = tests/unit/test_hll.c tests/tap.h
+tests_unit_test_hll_LDADD = engine/libengine_ops.a $(ENGINE_BASE_LIBS)

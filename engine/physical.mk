@@ -24,8 +24,21 @@ tests_unit_test_sqllogic_SOURCES = tests/unit/test_sqllogic.c tests/tap.h
 tests_unit_test_sqllogic_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += tests/sql/basics.test tests/sql/joins.test tests/sql/functions.test \
 	tests/sql/windows.test tests/sql/ddl.test tests/sql/sources.test tests/sql/errors.test \
+	tests/sql/ansi.test tests/sql/arrays.test \
 	tests/sql/data/emp.csv tests/sql/data/dept.csv tests/sql/data/bad.csv \
 	tests/sql/data/events.jsonl
+EXTRA_DIST += tests/sql/clauses.test tests/sql/types.test tests/sql/scalar.test \
+	tests/sql/csvjson.test tests/sql/errors2.test \
+	tests/sql/data/people.csv tests/sql/data/quoted.csv tests/sql/data/infer.csv \
+	tests/sql/data/nested.jsonl tests/sql/data/parts/part-00000.csv \
+	tests/sql/data/parts/part-00001.csv tests/sql/data/parts/_SUCCESS \
+	tests/sql/data/parts/.part-00002.csv.crc
+
+# ARRAY values: encoding, batch frames, spill files, collect_* under spilling.
+check_PROGRAMS += tests/unit/test_array
+TESTS += tests/unit/test_array
+tests_unit_test_array_SOURCES = tests/unit/test_array.c tests/tap.h
+tests_unit_test_array_LDADD = $(ENGINE_LIBS)
 
 check_PROGRAMS += tests/unit/test_engine_faults
 TESTS += tests/unit/test_engine_faults

@@ -1,6 +1,7 @@
 /* bind_call.c: function calls and subquery expressions (see bind_call.h). */
 #include "engine/analyze/bind_call.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 #include "engine/analyze/bind_query.h"
 #include "engine/analyze/coerce.h"
 #include "engine/analyze/funcs.h"
+#include "engine/exec/hll.h"
 #include "engine/vec/schema.h"
 
 static struct type T(enum type_id id) {
@@ -23,6 +25,81 @@ static const char *fname(const struct ast_expr *a) {
 
 static int is_star(const struct ast_expr *a) { return a->kind == AST_STAR && a->u.col.n == 0; }
 
+/* count(a, b, ...) and count(DISTINCT a, b, ...): one STRING key per row
+ * that is NULL when any argument is (concat propagates NULL) and otherwise
+ * encodes the tuple without ambiguity: each value as its length, ':' and
+ * its text. Doubles get + 0.0 first so that -0.0 and 0.0 are one value, as
+ * Spark's grouping normalizes them. */
+static int count_tuple_key(struct bind_ectx *argx, const struct ast_expr *a, struct expr **out) {
+  struct bind *b = argx->b;
+  int n = a->u.func.nargs, rc;
+  struct expr **parts = plan_alloc(b->ctx, sizeof *parts * (size_t)(3 * n));
+  if (!parts) return bind_oom(b);
+  struct value colon;
+  memset(&colon, 0, sizeof colon);
+  colon.type = T(TYPE_STRING);
+  colon.s = ":";
+  colon.len = 1;
+  for (int i = 0; i < n; i++) {
+    struct expr *e;
+    if ((rc = bind_expr(argx, a->u.func.args[i], &e))) return rc;
+    if (e->type.id == TYPE_INTERVAL || e->type.id == TYPE_ARRAY) {
+      const char *txt = bind_auto_name(b, a);
+      char t1[32];
+      return bind_error(b, ERR_SQL, a->pos,
+                        "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
+                        "data type mismatch: the function `count` does not accept an argument "
+                        "of type \"%s\".",
+                        txt ? txt : "", schema_type_sql(e->type, t1));
+    }
+    if (e->type.id == TYPE_DOUBLE) {
+      struct value z;
+      memset(&z, 0, sizeof z);
+      z.type = T(TYPE_DOUBLE);
+      struct expr *args[2] = {e, expr_lit(b->ctx, &z)};
+      if (!args[1] || !(e = expr_func(b->ctx, FN_ADD, e->type, args, 2))) return bind_oom(b);
+    }
+    if (e->type.id != TYPE_STRING && !(e = expr_cast(b->ctx, e, T(TYPE_STRING)))) return bind_oom(b);
+    struct expr *len = expr_func(b->ctx, FN_LENGTH, T(TYPE_INT), &e, 1);
+    if (!len || !(parts[3 * i] = expr_cast(b->ctx, len, T(TYPE_STRING))) ||
+        !(parts[3 * i + 1] = expr_lit(b->ctx, &colon)))
+      return bind_oom(b);
+    parts[3 * i + 2] = e;
+  }
+  if (!(*out = expr_func(b->ctx, FN_CONCAT, T(TYPE_STRING), parts, 3 * n))) return bind_oom(b);
+  return 0;
+}
+
+/* approx_count_distinct's relativeSD: a DOUBLE or DECIMAL literal giving a
+ * precision hll.h supports. */
+static int hll_param(struct bind_ectx *argx, const struct ast_expr *a, int *p) {
+  struct bind *b = argx->b;
+  struct expr *e;
+  int rc;
+  if ((rc = bind_expr(argx, a->u.func.args[1], &e))) return rc;
+  double rsd = 0;
+  if (e->kind == EXPR_LIT && !e->u.lit.is_null && e->type.id == TYPE_DOUBLE) {
+    rsd = e->u.lit.d;
+  } else if (e->kind == EXPR_LIT && !e->u.lit.is_null && e->type.id == TYPE_DECIMAL) {
+    rsd = (double)e->u.lit.i;
+    for (int i = 0; i < e->type.scale; i++) rsd /= 10;
+  } else {
+    return bind_error(b, ERR_SQL, a->pos,
+                      "The second argument of `approx_count_distinct` (relativeSD) must be a "
+                      "DOUBLE literal, such as 0.05.");
+  }
+  /* Spark's rule (hll_precision; inlined: the analyzer does not link the
+   * operators). */
+  double q = rsd > 0 ? ceil(2.0 * log(1.106 / rsd) / log(2.0)) : 0;
+  if (q >= HLL_P_MIN && q <= HLL_P_MAX) *p = (int)q;
+  else
+    return bind_error(b, ERR_SQL, a->pos,
+                      "`approx_count_distinct` supports a relativeSD from 0.0022 to 0.39 (HLL++ "
+                      "needs 4 to 18 bits of addressing); got %g.",
+                      rsd);
+  return 0;
+}
+
 /* Bind an aggregate call's argument and filter with argx into *c. */
 static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_fn fn,
                     struct plan_agg_call *c) {
@@ -34,8 +111,26 @@ static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_f
   if (fn == AGG_COUNT && nargs == 1 && is_star(a->u.func.args[0])) {
     c->fn = AGG_COUNT_STAR;
     c->distinct = 0;
+  } else if ((fn == AGG_COLLECT_LIST || fn == AGG_COLLECT_SET) && nargs == 1) {
+    /* collect_list(DISTINCT x) is collect_set(x), which is distinct already */
+    if (c->distinct) c->fn = fn = AGG_COLLECT_SET;
+    c->distinct = 0;
   } else if (fn == AGG_FIRST && nargs == 2) {
     nargs = 1; /* first(x, ignoreNulls): the engine's first skips NULLs */
+  } else if (fn == AGG_APPROX_COUNT_DISTINCT && (nargs == 1 || nargs == 2)) {
+    /* DISTINCT changes nothing in a sketch: keep it two-phase. */
+    c->distinct = 0;
+    c->param = HLL_P_DEFAULT;
+    if (nargs == 2 && (rc = hll_param(argx, a, &c->param))) return rc;
+    nargs = 1;
+  } else if (fn == AGG_COUNT && nargs > 1) {
+    nargs = 1; /* the tuple key below */
+  } else if (fn == AGG_APPROX_COUNT_DISTINCT) {
+    const char *txt = bind_auto_name(b, a);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires [1, 2] parameters "
+                      "but the actual number is %d (in \"%s\").",
+                      fname(a), nargs, txt ? txt : "");
   } else if (nargs != 1) {
     const char *txt = bind_auto_name(b, a);
     return bind_error(b, nargs > 1 && fn == AGG_COUNT ? ERR_UNSUPPORTED : ERR_SQL, a->pos,
@@ -45,7 +140,9 @@ static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_f
   }
   if (c->fn != AGG_COUNT_STAR) {
     struct expr *arg;
-    if ((rc = bind_expr(argx, a->u.func.args[0], &arg))) return rc;
+    if (fn == AGG_COUNT && a->u.func.nargs > 1) rc = count_tuple_key(argx, a, &arg);
+    else rc = bind_expr(argx, a->u.func.args[0], &arg);
+    if (rc) return rc;
     struct type at, rt;
     if (funcs_agg_type(fn, arg->type, &at, &rt)) {
       const char *txt = bind_auto_name(b, a);
@@ -107,7 +204,8 @@ static int bind_agg(struct bind_ectx *x, const struct ast_expr *a, enum agg_fn f
   int k = 0;
   for (; k < g->ncalls; k++) {
     struct plan_agg_call *o = &g->calls[k];
-    if (o->fn == c.fn && o->distinct == c.distinct && bind_expr_equal(o->arg, c.arg) &&
+    if (o->fn == c.fn && o->distinct == c.distinct && o->param == c.param &&
+        bind_expr_equal(o->arg, c.arg) &&
         bind_expr_equal(o->filter, c.filter))
       break;
   }
@@ -135,7 +233,9 @@ static int bind_agg(struct bind_ectx *x, const struct ast_expr *a, enum agg_fn f
     g->call_ids[k] = bind_new_id(b, name);
     g->ncalls++;
   }
-  int nullable = !(c.fn == AGG_COUNT || c.fn == AGG_COUNT_STAR);
+  int nullable =
+      !(c.fn == AGG_COUNT || c.fn == AGG_COUNT_STAR || c.fn == AGG_APPROX_COUNT_DISTINCT ||
+        c.fn == AGG_COLLECT_LIST || c.fn == AGG_COLLECT_SET);
   if (!(*out = expr_col(b->ctx, g->call_ids[k], c.type, nullable))) return bind_oom(b);
   (*out)->pos = a->pos;
   return 0;
@@ -182,6 +282,7 @@ static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct exp
     if ((rc = win_expr(&wx, w->partition[i], &wc.partition[i]))) return rc;
   for (int i = 0; i < w->norder; i++) {
     if ((rc = win_expr(&wx, w->order[i].expr, &wc.order[i].expr))) return rc;
+    if ((rc = bind_check_orderable(b, wc.order[i].expr, "a window's ORDER BY"))) return rc;
     wc.order[i].desc = w->order[i].desc;
     wc.order[i].nulls_first = w->order[i].nulls == AST_NULLS_DEFAULT ? !w->order[i].desc
                                                                      : w->order[i].nulls == AST_NULLS_FIRST;
@@ -234,9 +335,17 @@ static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct exp
     argx.naliases = 0;
     argx.alias_mode = BIND_ALIAS_NONE;
     if ((rc = agg_call(&argx, a, af, &c->agg))) return rc;
+    if (c->agg.fn == AGG_APPROX_COUNT_DISTINCT)
+      return bind_error(b, ERR_UNSUPPORTED, a->pos, "`%s` over a window is not supported yet.",
+                        agg_fn_name(c->agg.fn));
     if (c->agg.distinct)
       return bind_error(b, ERR_UNSUPPORTED, a->pos,
                         "DISTINCT aggregates over a window are not supported.");
+    if (c->agg.fn == AGG_COLLECT_LIST || c->agg.fn == AGG_COLLECT_SET)
+      return bind_error(b, ERR_UNSUPPORTED, a->pos,
+                        "%s over a window is not supported by the local engine; use it in a "
+                        "GROUP BY aggregate and join the result back.",
+                        agg_fn_name(c->agg.fn));
     if (x->agg) {
       if (c->agg.arg && (rc = bind_expr_regroup(b, x->agg, x->sc, c->agg.arg, &c->agg.arg))) return rc;
       if (c->agg.filter && (rc = bind_expr_regroup(b, x->agg, x->sc, c->agg.filter, &c->agg.filter)))
@@ -282,6 +391,48 @@ static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct exp
   return 0;
 }
 
+/* Spark's simpleString of a type, as typeof() prints it. */
+static const char *type_simple_name(struct type t, char *tmp, size_t cap) {
+  switch (t.id) {
+    case TYPE_NULL: return "void";
+    case TYPE_BOOLEAN: return "boolean";
+    case TYPE_INT: return "int";
+    case TYPE_BIGINT: return "bigint";
+    case TYPE_DOUBLE: return "double";
+    case TYPE_DECIMAL: snprintf(tmp, cap, "decimal(%d,%d)", t.precision, t.scale); return tmp;
+    case TYPE_STRING: return "string";
+    case TYPE_DATE: return "date";
+    case TYPE_TIMESTAMP: return "timestamp";
+    case TYPE_INTERVAL: return "interval";
+    case TYPE_ARRAY: {
+      char et[40];
+      snprintf(tmp, cap, "array<%s>", type_simple_name(type_elem(t), et, sizeof et));
+      return tmp;
+    }
+    default: return "unknown";
+  }
+}
+
+/* typeof(e): the bound argument's type name, a constant string (Spark folds it too). */
+static int bind_typeof(struct bind *b, const struct ast_expr *a, struct expr **args, int n,
+                       struct expr **out) {
+  if (n != 1)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `typeof` requires 1 parameters but "
+                      "the actual number is %d.",
+                      n);
+  char tmp[64];
+  struct value v;
+  memset(&v, 0, sizeof v);
+  v.type = T(TYPE_STRING);
+  v.s = plan_strdup(b->ctx, type_simple_name(args[0]->type, tmp, sizeof tmp));
+  if (!v.s) return bind_oom(b);
+  v.len = (uint32_t)strlen(v.s);
+  if (!(*out = expr_lit(b->ctx, &v))) return bind_oom(b);
+  (*out)->pos = a->pos;
+  return 0;
+}
+
 int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
   struct bind *b = x->b;
   const char *name = fname(a);
@@ -305,6 +456,7 @@ int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **
   }
   const char *call = bind_auto_name(b, a);
   if (!call) return bind_oom(b);
+  if (!strcasecmp(name, "typeof") && a->u.func.name.n == 1) return bind_typeof(b, a, args, n, out);
   char msg[ERR_MSG_MAX];
   rc = funcs_scalar(b->ctx, name, args, n, call, texts, out, msg, sizeof msg);
   if (rc == ERR_NOTFOUND) {
@@ -356,6 +508,10 @@ int bind_call_scalar(struct bind_ectx *x, const struct ast_expr *a, struct expr 
                       "COLUMN] Invalid subquery: Scalar subquery must return only one column, but "
                       "got %d.",
                       p->ncols);
+  if (p->cols[0].type.id == TYPE_ARRAY) /* its value would travel in job descriptions */
+    return bind_error(x->b, ERR_UNSUPPORTED, a->pos,
+                      "A scalar subquery returning an array is not supported by the local "
+                      "engine; join with the subquery instead.");
   if (!(*out = sub_node(x->b, EXPR_SUBQUERY, p->cols[0].type, p, a->pos))) return bind_oom(x->b);
   return 0;
 }

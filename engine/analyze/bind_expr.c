@@ -255,6 +255,16 @@ int bind_expr_bool(struct bind *b, struct expr *e, const struct ast_expr *a, con
                     txt, what, txt, tname(e->type, tmp));
 }
 
+int bind_check_orderable(struct bind *b, const struct expr *e, const char *clause) {
+  if (e->type.id != TYPE_ARRAY) return 0;
+  char t1[32];
+  return bind_error(b, ERR_SQL, e->pos,
+                    "[DATATYPE_MISMATCH.INVALID_ORDERING_TYPE] %s over a value of type \"%s\" is "
+                    "not supported by the local engine: order by size(...) or an element, or sort "
+                    "the elements with sort_array().",
+                    clause, tname(e->type, t1));
+}
+
 int bind_expr_compare(struct bind *b, enum expr_fn fn, struct expr *l, struct expr *r,
                       struct ast_pos pos, const char *text, struct expr **out) {
   struct type t;
@@ -668,6 +678,8 @@ static int bind_cast(struct bind_ectx *x, const struct ast_expr *a, struct expr 
                       txt, tname(v->type, t1), tname(t, t2));
   }
   if (!(*out = coerce_to(b->ctx, v, t))) return bind_oom(b);
+  /* TRY_CAST gives NULL where CAST fails, whatever spark.sql.ansi.enabled */
+  if (a->u.cast.try_cast && *out != v && (*out)->kind == EXPR_CAST) (*out)->try_eval = 1;
   return 0;
 }
 

@@ -38,6 +38,10 @@ int bind_expr_has_agg(const struct ast_expr *a);
  * what names it in messages. 0 and *v or an error. */
 int bind_expr_const_int(struct bind *b, const struct ast_expr *a, const char *what, int64_t *v);
 
+/* 0, or the AnalysisException for sorting by e when its type has no order
+ * in the engine (ARRAY); clause names the context in the message. */
+int bind_check_orderable(struct bind *b, const struct expr *e, const char *clause);
+
 /* The comparison fn(l, r) with both sides coerced to their common type;
  * pos/text for the error message. 0 and *out or an error. */
 int bind_expr_compare(struct bind *b, enum expr_fn fn, struct expr *l, struct expr *r,

@@ -56,6 +56,8 @@ static int sort_limit(struct bind *b, const struct ast_query *q, struct plan *p,
   int rc;
   if (q->limit && (rc = limit_value(b, q->limit, "limit", &lim))) return rc;
   if (q->offset && (rc = limit_value(b, q->offset, "offset", &off))) return rc;
+  for (int i = 0; i < nkeys; i++)
+    if ((rc = bind_check_orderable(b, keys[i].expr, "ORDER BY"))) return rc;
   if (nkeys) {
     struct plan *s = pass_node(b, PLAN_SORT, p);
     if (!s) return bind_oom(b);

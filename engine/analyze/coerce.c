@@ -38,6 +38,8 @@ int coerce_is_integral(struct type t) { return t.id == TYPE_INT || t.id == TYPE_
 
 int coerce_type_eq(struct type a, struct type b) {
   if (a.id != b.id) return 0;
+  if (a.id == TYPE_ARRAY)
+    return a.precision == b.precision && a.scale == b.scale; /* element type inside */
   return a.id != TYPE_DECIMAL || (a.precision == b.precision && a.scale == b.scale);
 }
 
@@ -109,6 +111,7 @@ int coerce_wider(struct type a, struct type b, struct type *out) {
     *out = a;
     return 0;
   }
+  if (a.id == TYPE_ARRAY || b.id == TYPE_ARRAY) return -1; /* only equal array types unify */
   if (coerce_is_numeric(a) && coerce_is_numeric(b)) return wider_numeric(a, b, out);
   if ((a.id == TYPE_DATE && b.id == TYPE_TIMESTAMP) || (a.id == TYPE_TIMESTAMP && b.id == TYPE_DATE)) {
     *out = T(TYPE_TIMESTAMP);
@@ -124,6 +127,9 @@ int coerce_wider(struct type a, struct type b, struct type *out) {
 
 int coerce_compare(const struct expr *ea, const struct expr *eb, struct type *out) {
   struct type a = ea->type, b = eb->type;
+  /* The engine neither orders nor compares arrays: the caller reports the
+   * types as a mismatch. */
+  if (a.id == TYPE_ARRAY || b.id == TYPE_ARRAY) return -1;
   if (a.id == TYPE_STRING || b.id == TYPE_STRING) {
     struct type o = a.id == TYPE_STRING ? b : a;
     switch (o.id) {
@@ -148,6 +154,9 @@ int coerce_compare(const struct expr *ea, const struct expr *eb, struct type *ou
 }
 
 int coerce_can_cast(struct type from, struct type to) {
+  if (from.id == TYPE_ARRAY || to.id == TYPE_ARRAY) /* to text, or to itself */
+    return (from.id == TYPE_ARRAY && to.id == TYPE_STRING) || coerce_type_eq(from, to) ||
+           (from.id == TYPE_NULL && to.id == TYPE_ARRAY);
   if (coerce_type_eq(from, to) || from.id == TYPE_NULL || from.id == TYPE_STRING || to.id == TYPE_STRING)
     return to.id != TYPE_INTERVAL && to.id != TYPE_NULL;
   if (from.id == TYPE_INTERVAL || to.id == TYPE_INTERVAL || to.id == TYPE_NULL) return 0;
@@ -297,7 +306,26 @@ struct expr *coerce_arith(struct plan_ctx *ctx, enum expr_fn fn, struct expr *a,
   }
   struct expr *args[2];
   struct type rt;
-  if (fn == FN_DIV) {
+  if (fn == FN_DIV && (ta.id == TYPE_DECIMAL || tb.id == TYPE_DECIMAL) && ta.id != TYPE_DOUBLE &&
+      tb.id != TYPE_DOUBLE) {
+    /* Spark's decimal division: scale max(6, s1 + p2 + 1), integer digits
+     * p1 - s1 + s2, then adjusted to the widest decimal keeping at least 6
+     * decimals (Spark's limit is 38 digits, the engine's 18). */
+    struct type da = ta.id == TYPE_DECIMAL ? ta : (a->type.id == TYPE_NULL ? tb : coerce_decimal_for(a));
+    struct type db = tb.id == TYPE_DECIMAL ? tb : (b->type.id == TYPE_NULL ? ta : coerce_decimal_for(b));
+    if (da.id != TYPE_DECIMAL) da = decimal_of_type(da);
+    if (db.id != TYPE_DECIMAL) db = decimal_of_type(db);
+    int scale = da.scale + db.precision + 1;
+    if (scale < 6) scale = 6;
+    int intd = da.precision - da.scale + db.scale;
+    if (intd + scale > COERCE_MAX_PRECISION) {
+      int mins = scale < 6 ? scale : 6;
+      scale = COERCE_MAX_PRECISION - intd > mins ? COERCE_MAX_PRECISION - intd : mins;
+    }
+    rt = DEC(intd + scale, scale);
+    args[0] = coerce_to(ctx, a, da);
+    args[1] = coerce_to(ctx, b, db);
+  } else if (fn == FN_DIV) {
     rt = T(TYPE_DOUBLE);
     args[0] = coerce_to(ctx, a, rt);
     args[1] = coerce_to(ctx, b, rt);

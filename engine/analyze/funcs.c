@@ -7,6 +7,8 @@
 
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/funcs_array.h"
+#include "engine/vec/array.h"
 #include "engine/vec/schema.h"
 
 static struct type T(enum type_id id) {
@@ -24,7 +26,11 @@ int funcs_agg(const char *name, enum agg_fn *out) {
              {"first", AGG_FIRST},          {"first_value", AGG_FIRST},
              {"any_value", AGG_FIRST},      {"stddev", AGG_STDDEV_SAMP},
              {"stddev_samp", AGG_STDDEV_SAMP}, {"std", AGG_STDDEV_SAMP},
-             {"variance", AGG_VAR_SAMP},    {"var_samp", AGG_VAR_SAMP}};
+             {"variance", AGG_VAR_SAMP},    {"var_samp", AGG_VAR_SAMP},
+             {"var_pop", AGG_VAR_POP},      {"stddev_pop", AGG_STDDEV_POP},
+             {"approx_count_distinct", AGG_APPROX_COUNT_DISTINCT},
+             {"collect_list", AGG_COLLECT_LIST}, {"array_agg", AGG_COLLECT_LIST},
+             {"collect_set", AGG_COLLECT_SET}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (!strcasecmp(name, tab[i].name)) {
       *out = tab[i].fn;
@@ -59,8 +65,10 @@ int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type 
         case TYPE_BIGINT: *res = T(TYPE_BIGINT); return 0;
         case TYPE_DOUBLE: *res = t; return 0;
         case TYPE_DECIMAL:
+          /* Spark: DECIMAL(p + 10, s), within the engine's 18 digits */
           *res = t;
-          res->precision = COERCE_MAX_PRECISION;
+          res->precision = (uint8_t)(t.precision + 10 > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION
+                                                                             : t.precision + 10);
           return 0;
         default: return -1;
       }
@@ -80,14 +88,25 @@ int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type 
       if (!coerce_is_numeric(t)) return -1;
       *res = T(TYPE_DOUBLE);
       return 0;
+    case AGG_COLLECT_LIST:
+    case AGG_COLLECT_SET:
+      if (!array_elem_ok(t.id)) return -1; /* no arrays of arrays */
+      *res = type_array_of(t);
+      return 0;
     case AGG_MIN:
     case AGG_MAX:
     case AGG_FIRST:
-      if (t.id == TYPE_INTERVAL) return -1;
+      if (t.id == TYPE_INTERVAL || (t.id == TYPE_ARRAY && fn != AGG_FIRST)) return -1;
       *res = t;
+      return 0;
+    case AGG_APPROX_COUNT_DISTINCT:
+      if (t.id == TYPE_INTERVAL || t.id == TYPE_ARRAY) return -1;
+      *res = T(TYPE_BIGINT);
       return 0;
     case AGG_STDDEV_SAMP:
     case AGG_VAR_SAMP:
+    case AGG_VAR_POP:
+    case AGG_STDDEV_POP:
       if (!coerce_is_numeric(t) && t.id != TYPE_STRING && t.id != TYPE_NULL) return -1;
       *arg = *res = T(TYPE_DOUBLE);
       return 0;
@@ -97,6 +116,7 @@ int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type 
 
 int funcs_implicit_ok(struct type from, struct type to) {
   if (coerce_type_eq(from, to) || from.id == TYPE_NULL) return 1;
+  if (from.id == TYPE_ARRAY || to.id == TYPE_ARRAY) return 0; /* arrays cast to nothing implicitly */
   if (from.id == TYPE_INTERVAL || to.id == TYPE_INTERVAL) return 0;
   if (to.id == TYPE_STRING) return 1;
   if (coerce_is_numeric(to)) return coerce_is_numeric(from) || from.id == TYPE_STRING;
@@ -219,6 +239,32 @@ static struct expr *date_part(struct fb *b, enum expr_fn fn) {
   if (fn == FN_HOUR || fn == FN_MINUTE || fn == FN_SECOND) want(b, 0, T(TYPE_TIMESTAMP));
   else want(b, 0, T(TYPE_DATE));
   return call(b, fn, T(TYPE_INT));
+}
+
+/* extract(SECOND FROM ts): Spark's DECIMAL(8,6), the seconds with their
+ * fraction: the timestamp as DECIMAL(18,6) seconds, modulo 60 (made
+ * non-negative for times before 1970). */
+static struct expr *extract_second(struct fb *b) {
+  if (!want(b, 0, T(TYPE_TIMESTAMP))) return NULL;
+  struct type d18 = {.id = TYPE_DECIMAL, .precision = 18, .scale = 6};
+  struct type d8 = {.id = TYPE_DECIMAL, .precision = 8, .scale = 6};
+  struct value v;
+  memset(&v, 0, sizeof v);
+  v.type = d18;
+  v.i = 60000000; /* 60.000000 */
+  struct expr *sec = coerce_to(b->ctx, b->args[0], d18);
+  struct expr *k1 = expr_lit(b->ctx, &v), *k2 = expr_lit(b->ctx, &v), *k3 = expr_lit(b->ctx, &v);
+  if (!sec || !k1 || !k2 || !k3) return b->rc = ERR_NOMEM, NULL;
+  struct expr *a1[2] = {sec, k1};
+  struct expr *m1 = expr_func(b->ctx, FN_MOD, d18, a1, 2);
+  struct expr *a2[2] = {m1, k2};
+  struct expr *p = m1 ? expr_func(b->ctx, FN_ADD, d18, a2, 2) : NULL;
+  struct expr *a3[2] = {p, k3};
+  struct expr *m2 = p ? expr_func(b->ctx, FN_MOD, d18, a3, 2) : NULL;
+  struct expr *r = m2 ? expr_cast(b->ctx, m2, d8) : NULL;
+  if (!r) return b->rc = ERR_NOMEM, NULL;
+  r->nullable = b->args[0]->nullable;
+  return r;
 }
 
 static struct expr *cast_to(struct fb *b, struct type t) {
@@ -410,6 +456,37 @@ static struct expr *build(struct fb *b, const char *n) {
     if (!e) b->rc = ERR_NOMEM;
     return e;
   }
+  if (IS("pmod")) { /* Spark: r = a % n; r < 0 ? (r + n) % n : r (Java wrapping add) */
+    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    int bad;
+    struct expr *m = coerce_arith(b->ctx, FN_MOD, b->args[0], b->args[1], &bad);
+    if (!m) return b->rc = ERR_NOMEM, NULL;
+    struct type rt = m->type;
+    struct value zero = {rt, 0, 0, 0, NULL, 0};
+    struct expr *n1 = expr_copy(b->ctx, m->u.func.args[1]);
+    struct expr *sum_args[2] = {expr_copy(b->ctx, m), n1};
+    struct expr *sum = sum_args[0] && n1 ? expr_func(b->ctx, FN_ADD, rt, sum_args, 2) : NULL;
+    if (sum) sum->ansi = 0;
+    struct expr *m2_args[2] = {sum, expr_copy(b->ctx, m->u.func.args[1])};
+    struct expr *m2 = sum && m2_args[1] ? expr_func(b->ctx, FN_MOD, rt, m2_args, 2) : NULL;
+    struct expr *lt_args[2] = {expr_copy(b->ctx, m), expr_lit(b->ctx, &zero)};
+    struct expr *lt = lt_args[0] && lt_args[1] ? expr_func(b->ctx, FN_LT, B, lt_args, 2) : NULL;
+    struct expr *if_args[3] = {lt, m2, m};
+    struct expr *e = lt && m2 ? expr_func(b->ctx, FN_IF, rt, if_args, 3) : NULL;
+    if (!e) b->rc = ERR_NOMEM;
+    return e;
+  }
+  if (IS("try_add") || IS("try_subtract") || IS("try_multiply") || IS("try_divide")) {
+    /* the operator with NULL instead of an overflow or division by zero */
+    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    int bad;
+    enum expr_fn fn = IS("try_add") ? FN_ADD : IS("try_subtract") ? FN_SUB
+                      : IS("try_multiply") ? FN_MUL : FN_DIV;
+    struct expr *e = coerce_arith(b->ctx, fn, b->args[0], b->args[1], &bad);
+    if (!e) return b->rc = ERR_NOMEM, NULL;
+    e->try_eval = 1;
+    return e;
+  }
   for (size_t i = 0; i < sizeof date_parts / sizeof date_parts[0]; i++)
     if (IS(date_parts[i].name) && (IS("year") || IS("month") || IS("day") || IS("dayofmonth") ||
                                    IS("quarter") || IS("dayofweek") || IS("hour") ||
@@ -430,6 +507,7 @@ static struct expr *build(struct fb *b, const char *n) {
           !strncasecmp(date_parts[i].name, f->u.lit.s, f->u.lit.len)) {
         b->args[0] = b->args[1];
         b->nargs = 1;
+        if (date_parts[i].fn == FN_SECOND) return extract_second(b);
         return date_part(b, date_parts[i].fn);
       }
     snprintf(b->msg, b->msgsz, "[INVALID_EXTRACT_FIELD] Cannot extract %.*s from %s.",
@@ -481,12 +559,8 @@ static struct expr *build(struct fb *b, const char *n) {
   }
   if (IS("to_date") || IS("to_timestamp")) {
     if (b->nargs == 2) {
-      snprintf(b->msg, b->msgsz,
-               "%s with a format argument is not supported by the local engine; use "
-               "CAST(x AS %s) for ISO dates.",
-               n, IS("to_date") ? "DATE" : "TIMESTAMP");
-      b->rc = ERR_UNSUPPORTED;
-      return NULL;
+      if (!want(b, 0, S) || !want(b, 1, S)) return NULL;
+      return call(b, IS("to_date") ? FN_TO_DATE_FMT : FN_TO_TS_FMT, IS("to_date") ? DT : TS);
     }
     return cast_to(b, IS("to_date") ? DT : TS);
   }
@@ -521,6 +595,8 @@ int funcs_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int
   if (nargs > 0) memcpy(a, args, sizeof *a * (size_t)nargs);
   struct fb b = {ctx, n, a, nargs, call_text, arg_text, msg, msgsz, 0};
   msg[0] = 0;
+  int arc = funcs_array_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
+  if (arc != ERR_NOTFOUND) return arc;
   struct expr *e = build(&b, n);
   if (b.rc) return b.rc;
   if (!e) return ERR_NOMEM;

@@ -456,6 +456,11 @@ const char *catalog_type_name(struct type t, char *tmp) {
     case TYPE_DATE: return "date";
     case TYPE_TIMESTAMP: return "timestamp";
     case TYPE_INTERVAL: return "interval";
+    case TYPE_ARRAY: {
+      char et[32];
+      snprintf(tmp, 32, "array<%s>", catalog_type_name(type_elem(t), et));
+      return tmp;
+    }
     default: return "unknown";
   }
 }

@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "engine/engine.h"
+#include "engine/vec/array.h"
 #include "engine/vec/datetime.h"
 
 #define DRIVER_MAX_MSG ((int64_t)64 << 20)
@@ -84,8 +85,33 @@ static void on_event(void *arg, const char *msg) {
   send_json(c->sock, json_pack("{s:s, s:s}", "type", "event", "message", msg));
 }
 
+/* An array as a JSON array whose elements follow cell_json's rules: numbers
+ * and booleans bare, everything else as its show() text. */
+static json_t *array_json(const struct vector *v, uint32_t r, struct buf *tmp) {
+  struct type et = type_elem(v->type);
+  struct array_iter it;
+  struct array_elem e;
+  json_t *a = json_array();
+  if (!a || array_iter_init(&it, vector_sv(v)[r], et.id)) return a ? a : json_null();
+  while (array_iter_next(&it, &e) == 1) {
+    json_t *x = NULL;
+    if (e.is_null) x = json_null();
+    else if (et.id == TYPE_BOOLEAN) x = json_boolean(e.i);
+    else if (et.id == TYPE_INT || et.id == TYPE_BIGINT) x = json_integer(e.i);
+    else if (et.id == TYPE_DOUBLE && isfinite(e.d)) x = json_real(e.d);
+    else {
+      buf_reset(tmp);
+      if (array_elem_text(et.id, et.scale, &e, tmp) == 0)
+        x = json_stringn(tmp->data ? tmp->data : "", tmp->len);
+    }
+    json_array_append_new(a, x ? x : json_null());
+  }
+  return a;
+}
+
 static json_t *cell_json(const struct vector *v, uint32_t r, struct buf *tmp) {
   if (vector_is_null(v, r)) return json_null();
+  if (v->type.id == TYPE_ARRAY) return array_json(v, r, tmp);
   switch (v->type.id) {
   case TYPE_BOOLEAN: return json_boolean(vector_u8(v)[r]);
   case TYPE_INT: return json_integer(vector_i32(v)[r]);

@@ -84,7 +84,8 @@ static inline uint64_t hash_value(const struct vector *v, uint32_t i) {
   case TYPE_DECIMAL:
   case TYPE_TIMESTAMP: return hash_i64(vector_i64(v)[i]);
   case TYPE_DOUBLE: return hash_f64(vector_f64(v)[i]);
-  case TYPE_STRING: {
+  case TYPE_STRING:
+  case TYPE_ARRAY: {
     const struct sv *s = &vector_sv(v)[i];
     return hash_bytes(s->ptr, s->len);
   }
@@ -135,7 +136,8 @@ static void hash_batch(const struct batch *b, const int *keys, int nkeys, uint32
       HLOOP(hash_f64(d[i]));
       break;
     }
-    case TYPE_STRING: {
+    case TYPE_STRING:
+    case TYPE_ARRAY: {
       const struct sv *d = vector_sv(v);
       HLOOP(hash_bytes(d[i].ptr, d[i].len));
       break;
@@ -263,7 +265,7 @@ static int scatter(struct batch *dst, const struct batch *src, const uint32_t *s
       uint64_t bit = (sb[i >> 6] >> (i & 63)) & 1;
       db[o >> 6] = (db[o >> 6] & ~((uint64_t)1 << (o & 63))) | (bit << (o & 63));
     }
-    if (sv->type.id == TYPE_STRING) {
+    if (type_is_varlen(sv->type.id)) {
       const struct sv *ss = vector_sv(sv);
       struct sv *ds = vector_sv(dv) + base;
       size_t total = 0;

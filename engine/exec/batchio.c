@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/vec/array.h"
+
 static int put32(struct buf *o, uint32_t v) { return buf_append(o, &v, 4); }
 
 static int encode_col(const struct vector *v, const uint32_t *sel, uint32_t n, struct buf *out) {
@@ -26,7 +28,7 @@ static int encode_col(const struct vector *v, const uint32_t *sel, uint32_t n, s
     }
     (void)words;
   }
-  if (v->type.id == TYPE_STRING) {
+  if (type_is_varlen(v->type.id)) {
     const struct sv *s = vector_sv(v);
     uint32_t total = 0;
     for (uint32_t k = 0; k < n; k++) total += s[sel ? sel[k] : k].len;
@@ -95,32 +97,36 @@ int batchio_decode(const void *p, size_t len, struct batch **out, size_t *used, 
     for (uint32_t c = 0; c < ncols; c++) {
       uint8_t h[4];
       if (take(&r, h, 4) || h[0] >= TYPE__COUNT) {
-        rc = -1;
+        rc = ERR_PARSE;
         break;
       }
       struct type t = {(enum type_id)h[0], h[1], h[2]};
+      if (t.id == TYPE_ARRAY && !array_elem_ok(type_elem_id(t))) {
+        rc = ERR_PARSE;
+        break;
+      }
       if (pass == 0) types[c] = t;
       struct vector *v = pass ? &b->cols[c] : NULL;
       size_t words = bitmap_words(nrows);
       if (h[3]) {
         if (pass) {
-          if (take(&r, v->validity, words * 8)) rc = -1;
+          if (take(&r, v->validity, words * 8)) rc = ERR_PARSE;
         } else if (take(&r, NULL, words * 8))
-          rc = -1;
+          rc = ERR_PARSE;
       } else if (pass && nrows) {
         bitmap_set_range(v->validity, 0, nrows);
       }
       if (rc) break;
-      if (t.id == TYPE_STRING) {
+      if (type_is_varlen(t.id)) {
         uint32_t total;
         if (take(&r, &total, 4) || (size_t)(r.end - r.p) < (size_t)nrows * 4) {
-          rc = -1;
+          rc = ERR_PARSE;
           break;
         }
         const unsigned char *lens = r.p;
         r.p += (size_t)nrows * 4;
         if ((size_t)(r.end - r.p) < total) {
-          rc = -1;
+          rc = ERR_PARSE;
           break;
         }
         if (pass) {
@@ -136,20 +142,27 @@ int batchio_decode(const void *p, size_t len, struct batch **out, size_t *used, 
             uint32_t l;
             memcpy(&l, lens + (size_t)i * 4, 4);
             if (off + l > total) {
-              rc = -1;
+              rc = ERR_PARSE;
               break;
             }
             s[i] = sv_make(bytes + off, l);
             off += l;
+            /* Array bytes are read element by element later: check them
+             * here, once, so a corrupt frame fails as a whole. */
+            if (t.id == TYPE_ARRAY && bitmap_get(v->validity, i) &&
+                array_validate(s[i], type_elem_id(t))) {
+              rc = ERR_PARSE;
+              break;
+            }
           }
         }
         r.p += total;
       } else {
         size_t es = vector_elem_size(t.id);
         if (pass) {
-          if (take(&r, v->data, es * nrows)) rc = -1;
+          if (take(&r, v->data, es * nrows)) rc = ERR_PARSE;
         } else if (take(&r, NULL, es * nrows))
-          rc = -1;
+          rc = ERR_PARSE;
       }
       if (rc) break;
     }
@@ -227,7 +240,7 @@ int batch_append_cols(struct batch *dst, const struct batch *src, const uint32_t
     struct vector *d = &dst->cols[c];
     size_t es = vector_elem_size(s->type.id);
     copy_validity(d->validity, s->validity, sel, n, base, src->nrows);
-    if (s->type.id == TYPE_STRING) {
+    if (type_is_varlen(s->type.id)) {
       const struct sv *ss = vector_sv(s);
       struct sv *ds = vector_sv(d);
       size_t total = 0;

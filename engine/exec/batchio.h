@@ -3,10 +3,12 @@
  *
  * Frame layout (little-endian, the host order of every supported machine):
  *   u32 magic 'KBT1'  u32 body_len  u32 nrows  u32 ncols
- *   per column: u8 type_id u8 precision u8 scale u8 has_nulls
+ *   per column: u8 type_id u8 precision u8 scale u8 has_nulls (an ARRAY's
+ *               element type is in precision/scale, engine/types.h)
  *               [u64 validity words x bitmap_words(nrows)]   if has_nulls
  *               fixed types: nrows x element bytes
- *               STRING: u32 total_bytes, nrows x u32 lengths, the bytes
+ *               STRING, ARRAY: u32 total_bytes, nrows x u32 lengths, the
+ *               bytes (an array value's encoding, engine/vec/array.h)
  * body_len counts the bytes after the first 8, so a reader can skip frames
  * or check it received one whole. Decoding validates every length against
  * the frame, so a truncated or corrupt frame is ERR_PARSE, never a crash. */

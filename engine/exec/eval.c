@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/exec/eval_array.h"
 #include "engine/exec/eval_kern.h"
 #include "engine/plan/plan.h"
 #include "engine/vec/datetime.h"
@@ -35,7 +36,8 @@ static int type_class(enum type_id id) {
     case TYPE_DECIMAL:
     case TYPE_TIMESTAMP: return C_I64;
     case TYPE_DOUBLE: return C_F64;
-    case TYPE_STRING: return C_SV;
+    case TYPE_STRING:
+    case TYPE_ARRAY: return C_SV; /* arrays move as their encoded bytes */
     default: return C_NONE;
   }
 }
@@ -482,36 +484,74 @@ ARITH_DEF(sub_dec, int64_t,
 ARITH_DEF(mul_dec, int64_t,
           bad = __builtin_mul_overflow(x, y, &r) || r >= lim || r <= -lim)
 
+/* Decimal x / y rounded HALF_UP to the result scale: nd->op is the result
+ * scale minus x's scale plus y's (the power of ten that lines them up). */
+static inline int div_dec_one(int64_t x, int64_t y, int k, int64_t lim, int64_t *r) {
+  if (y == 0) return 1;
+  __int128 num = x, den = y, p10 = 1;
+  for (int i = 0; i < (k < 0 ? -k : k); i++) p10 *= 10;
+  if (k >= 0 && __builtin_mul_overflow(num, p10, &num)) return 1;
+  if (k < 0 && __builtin_mul_overflow(den, p10, &den)) return 1;
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  __int128 q = num / den, rem = num % den;
+  if (rem < 0) rem = -rem;
+  if (2 * rem >= den) q += num < 0 ? -1 : 1;
+  if (q >= lim || q <= -lim) return 1;
+  *r = (int64_t)q;
+  return 0;
+}
+ARITH_DEF(div_dec, int64_t, bad = div_dec_one(x, y, nd->op, lim, &r))
+
+/* Checked variants for ANSI mode and try_add/try_subtract/try_multiply/
+ * try_divide: integer overflow gives NULL here; in ANSI mode k_ansi then
+ * turns the first such row into the error. Separate kernels so the
+ * wrapping ones above stay branch-free. */
+ARITH_DEF(addx_i32, int32_t, bad = __builtin_add_overflow(x, y, &r))
+ARITH_DEF(subx_i32, int32_t, bad = __builtin_sub_overflow(x, y, &r))
+ARITH_DEF(mulx_i32, int32_t, bad = __builtin_mul_overflow(x, y, &r))
+ARITH_DEF(addx_i64, int64_t, bad = __builtin_add_overflow(x, y, &r))
+ARITH_DEF(subx_i64, int64_t, bad = __builtin_sub_overflow(x, y, &r))
+ARITH_DEF(mulx_i64, int64_t, bad = __builtin_mul_overflow(x, y, &r))
+ARITH_DEF(idivx_i32, int32_t,
+          bad = y == 0 || (x == INT32_MIN && y == -1); r = bad ? 0 : x / y)
+ARITH_DEF(idivx_i64, int64_t,
+          bad = y == 0 || (x == INT64_MIN && y == -1); r = bad ? 0 : x / y)
+
 enum { A_I32, A_I64, A_F64, A_DEC };
 
-static int arith_pick(struct eval_node *nd, enum expr_fn fn, int acls, int var) {
+/* chk: the overflow-checked integer kernels (ANSI or try_*). */
+static int arith_pick(struct eval_node *nd, enum expr_fn fn, int acls, int var, int chk) {
 #define PICK(NAME) nd->kern = var == 0 ? NAME##_vv : var == 1 ? NAME##_vc : NAME##_cv
   switch (fn) {
     case FN_ADD:
-      if (acls == A_I32) PICK(add_i32);
-      else if (acls == A_I64) PICK(add_i64);
+      if (acls == A_I32) { if (chk) PICK(addx_i32); else PICK(add_i32); }
+      else if (acls == A_I64) { if (chk) PICK(addx_i64); else PICK(add_i64); }
       else if (acls == A_F64) PICK(add_f64);
       else PICK(add_dec);
       return 0;
     case FN_SUB:
-      if (acls == A_I32) PICK(sub_i32);
-      else if (acls == A_I64) PICK(sub_i64);
+      if (acls == A_I32) { if (chk) PICK(subx_i32); else PICK(sub_i32); }
+      else if (acls == A_I64) { if (chk) PICK(subx_i64); else PICK(sub_i64); }
       else if (acls == A_F64) PICK(sub_f64);
       else PICK(sub_dec);
       return 0;
     case FN_MUL:
-      if (acls == A_I32) PICK(mul_i32);
-      else if (acls == A_I64) PICK(mul_i64);
+      if (acls == A_I32) { if (chk) PICK(mulx_i32); else PICK(mul_i32); }
+      else if (acls == A_I64) { if (chk) PICK(mulx_i64); else PICK(mul_i64); }
       else if (acls == A_F64) PICK(mul_f64);
       else PICK(mul_dec);
       return 0;
     case FN_DIV:
-      if (acls != A_F64) return -1;
-      PICK(div_f64);
+      if (acls == A_DEC) PICK(div_dec);
+      else if (acls != A_F64) return -1;
+      else PICK(div_f64);
       return 0;
     case FN_IDIV:
-      if (acls == A_I32) PICK(idiv_i32);
-      else if (acls == A_I64) PICK(idiv_i64);
+      if (acls == A_I32) { if (chk) PICK(idivx_i32); else PICK(idiv_i32); }
+      else if (acls == A_I64) { if (chk) PICK(idivx_i64); else PICK(idiv_i64); }
       else return -1;
       return 0;
     case FN_MOD:
@@ -549,6 +589,12 @@ UNARY_DEF(neg_f64, double, double, r = -x)
 UNARY_DEF(abs_i32, int32_t, int32_t, r = x < 0 ? (int32_t)(0u - (uint32_t)x) : x)
 UNARY_DEF(abs_i64, int64_t, int64_t, r = x < 0 ? (int64_t)(0u - (uint64_t)x) : x)
 UNARY_DEF(abs_f64, double, double, r = fabs(x))
+/* ANSI: the one value whose negation overflows gives NULL, then k_ansi's
+ * error. */
+UNARY_DEF(negx_i32, int32_t, int32_t, bad = x == INT32_MIN; r = bad ? 0 : -x)
+UNARY_DEF(negx_i64, int64_t, int64_t, bad = x == INT64_MIN; r = bad ? 0 : -x)
+UNARY_DEF(absx_i32, int32_t, int32_t, bad = x == INT32_MIN; r = bad ? 0 : x < 0 ? -x : x)
+UNARY_DEF(absx_i64, int64_t, int64_t, bad = x == INT64_MIN; r = bad ? 0 : x < 0 ? -x : x)
 UNARY_DEF(not_u8, uint8_t, uint8_t, r = (uint8_t)(x ^ 1))
 UNARY_DEF(widen_i32, int32_t, int64_t, r = x)
 UNARY_DEF(ident_i64, int64_t, int64_t, r = x)
@@ -576,6 +622,66 @@ UNARY_DEF(sqrt_f64, double, double, bad = x < 0; r = bad ? 0 : sqrt(x))
 UNARY_DEF(exp_f64, double, double, r = exp(x))
 UNARY_DEF(ln_f64, double, double, bad = x <= 0; r = bad ? 0 : log(x))
 UNARY_DEF(log10_f64, double, double, bad = x <= 0; r = bad ? 0 : log10(x))
+
+/* ANSI mode: the error Spark raises for row i of nd, which the lenient
+ * kernel made NULL although its arguments were valid. */
+static int ansi_arith_error(struct eval_rt *rt, struct eval_node *nd, uint32_t i) {
+  const struct expr *e = nd->e;
+  int ln = e->pos.line, col = e->pos.column;
+  const char *what = nd->type.id == TYPE_INT ? "integer" : "long";
+  enum expr_fn fn = e->u.func.fn;
+  if (fn == FN_IDIV) {
+    const struct eval_node *d = nd->args[1];
+    int64_t y = d->is_const ? d->cval.i
+                : d->type.id == TYPE_INT ? vector_i32(d->res)[i] : vector_i64(d->res)[i];
+    if (y != 0)
+      return err_set_at(rt->err, ERR_SQL, ln, col,
+                        "[ARITHMETIC_OVERFLOW] Overflow in integral divide. Use 'try_divide' to "
+                        "tolerate overflow and return NULL instead. " EVAL_ANSI_HINT);
+  }
+  switch (fn) {
+    case FN_DIV:
+    case FN_IDIV:
+    case FN_MOD:
+      return err_set_at(rt->err, ERR_SQL, ln, col,
+                        "[DIVIDE_BY_ZERO] Division by zero. Use `try_divide` to tolerate divisor "
+                        "being 0 and return NULL instead. " EVAL_ANSI_HINT);
+    case FN_NEG:
+    case FN_ABS:
+      return err_set_at(rt->err, ERR_SQL, ln, col, "[ARITHMETIC_OVERFLOW] %s overflow. " EVAL_ANSI_HINT,
+                        what);
+    default: break;
+  }
+  if (nd->type.id == TYPE_DECIMAL)
+    return err_set_at(rt->err, ERR_SQL, ln, col,
+                      "[NUMERIC_VALUE_OUT_OF_RANGE] The result of %s cannot be represented as "
+                      "Decimal(%d, %d) (the local engine keeps at most 18 digits). If necessary "
+                      "set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error, and "
+                      "return NULL instead.",
+                      expr_fn_name(fn), nd->type.precision, nd->type.scale);
+  const char *alt = fn == FN_ADD ? "try_add" : fn == FN_SUB ? "try_subtract" : "try_multiply";
+  return err_set_at(rt->err, ERR_SQL, ln, col,
+                    "[ARITHMETIC_OVERFLOW] %s overflow. Use '%s' to tolerate overflow and return "
+                    "NULL instead. " EVAL_ANSI_HINT,
+                    what, alt);
+}
+
+/* ANSI wrapper: run the lenient (or checked) kernel, then fail on the first
+ * row it made NULL from valid arguments. */
+static int k_ansi(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
+  int rc = nd->inner(rt, nd, sel, n);
+  if (rc) return rc;
+  int64_t i = eval_first_lost(nd->vec.validity, nd->args[0]->res->validity,
+                              nd->nargs > 1 ? nd->args[1]->res->validity : NULL, sel, n);
+  return i < 0 ? 0 : ansi_arith_error(rt, nd, (uint32_t)i);
+}
+
+/* Arm k_ansi on nd when its expression is in ANSI mode (not try_*). */
+static void ansi_wrap(struct eval_node *nd) {
+  if (!nd->e->ansi || nd->e->try_eval) return;
+  nd->inner = nd->kern;
+  nd->kern = k_ansi;
+}
 
 static int k_power(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
   const double *a = nd->args[0]->res->data, *b = nd->args[1]->res->data;
@@ -1229,11 +1335,19 @@ static int fold(struct eval_prog *p, struct eval_node *nd, struct err *err) {
   dummy.nrows = 1;
   struct eval_rt rt = {p, &dummy, 1, 1, err};
   int rc = eval_node_eval(&rt, nd, NULL, 1);
+  if (rc == ERR_SQL) {
+    /* An ANSI error (1/0, a bad cast): not an error of the expression as a
+     * whole, which may never evaluate this node (CASE WHEN false THEN 1/0);
+     * stay non-constant so it fails at run time only for rows that reach
+     * it. */
+    err_clear(err);
+    return 0;
+  }
   if (rc) return rc;
   struct value v;
   value_from_row(nd->res, 0, &v);
   v.type = nd->type;
-  if (!v.is_null && nd->type.id == TYPE_STRING) {
+  if (!v.is_null && type_is_varlen(nd->type.id)) {
     char *c = arena_alloc(&p->perm, v.len ? v.len : 1);
     if (!c) return err_set(err, ERR_NOMEM, "out of memory");
     if (v.len) memcpy(c, v.s, v.len);
@@ -1327,20 +1441,33 @@ static int pick_func(struct eval_prog *p, struct eval_node *nd, struct err *err)
       if (nd->args[0]->type.id != t.id || nd->args[1]->type.id != t.id)
         return unsupported(err, nd, "arithmetic on operands of different types");
       nd->ival = numparse_pow10(t.precision > 18 || t.precision == 0 ? 18 : t.precision);
+      if (fn == FN_DIV && acls == A_DEC)
+        nd->op = t.scale - nd->args[0]->type.scale + nd->args[1]->type.scale;
       int var = nd->args[1]->is_const ? 1 : nd->args[0]->is_const ? 2 : 0;
-      if (arith_pick(nd, fn, acls, var) != 0)
+      int chk = nd->e->ansi || nd->e->try_eval;
+      if (arith_pick(nd, fn, acls, var, chk) != 0)
         return unsupported(err, nd, "this arithmetic operator on this type");
+      /* DOUBLE ADD/SUB/MUL never fail (infinity), as in Spark */
+      if (acls != A_F64 || fn == FN_DIV || fn == FN_MOD) ansi_wrap(nd);
       return 0;
     }
     case FN_NEG:
-    case FN_ABS:
+    case FN_ABS: {
       if ((rc = need_args(nd, 1, 1, err))) return rc;
+      int chk = nd->e->ansi && !nd->e->try_eval;
       switch (type_class(nd->type.id)) {
-        case C_I32: nd->kern = fn == FN_NEG ? neg_i32 : abs_i32; return 0;
-        case C_I64: nd->kern = fn == FN_NEG ? neg_i64 : abs_i64; return 0;
+        case C_I32:
+          nd->kern = fn == FN_NEG ? (chk ? negx_i32 : neg_i32) : (chk ? absx_i32 : abs_i32);
+          break;
+        case C_I64:
+          nd->kern = fn == FN_NEG ? (chk ? negx_i64 : neg_i64) : (chk ? absx_i64 : abs_i64);
+          break;
         case C_F64: nd->kern = fn == FN_NEG ? neg_f64 : abs_f64; return 0;
         default: return unsupported(err, nd, "negation/abs of this type");
       }
+      if (chk) ansi_wrap(nd);
+      return 0;
+    }
     case FN_EQ:
     case FN_NE:
     case FN_LT:
@@ -1505,7 +1632,13 @@ static int pick_func(struct eval_prog *p, struct eval_node *nd, struct err *err)
     case FN_ADD_MONTHS:
     case FN_DATE_TRUNC:
     case FN_DATE_FORMAT:
+    case FN_TO_DATE_FMT:
+    case FN_TO_TS_FMT:
     case FN_TS_ADD_INTERVAL: return eval_date_compile(p, nd, err);
+    case FN_SIZE:
+    case FN_ARRAY_CONTAINS:
+    case FN_SORT_ARRAY:
+    case FN_ARRAY_DISTINCT: return eval_array_compile(p, nd, err);
     default: return unsupported(err, nd, "this function");
   }
 }
@@ -1594,7 +1727,7 @@ int eval_run(struct eval_prog *p, const struct batch *in, struct vector *out, st
   eval_valid_copy(out->validity, r->validity, nw);
   if (nrows % 64) out->validity[nw - 1] &= (UINT64_C(1) << (nrows % 64)) - 1;
   size_t es = vector_elem_size(out->type.id);
-  if (out->type.id == TYPE_STRING) {
+  if (type_is_varlen(out->type.id)) {
     if (!out->heap) return err_set(err, ERR_INVAL, "eval_run: STRING output without a heap");
     const struct sv *s = r->data;
     struct sv *d = out->data;
@@ -1694,7 +1827,7 @@ int eval_select(struct eval_prog *p, const struct batch *in, uint32_t *sel, uint
 static int value_to_ctx(const struct value *v, struct plan_ctx *ctx, struct value *out,
                         struct err *err) {
   *out = *v;
-  if (!v->is_null && v->type.id == TYPE_STRING) {
+  if (!v->is_null && type_is_varlen(v->type.id)) {
     char *c = plan_alloc(ctx, (size_t)v->len + 1);
     if (!c) return err_set(err, ERR_NOMEM, "out of memory");
     if (v->len) memcpy(c, v->s, v->len);
@@ -1709,6 +1842,28 @@ int eval_constant(const struct expr *e, struct plan_ctx *ctx, struct value *out,
   struct eval_prog *p;
   int rc = compile_at(e, ctx ? ctx->now_us : clock_now_us(), &p, err);
   if (rc) return rc;
+  int cols = 0;
+  for (int k = 0; k < p->nnodes; k++) cols |= p->nodes[k]->col >= 0;
+  if (!p->root->is_const && !cols) {
+    /* Left non-constant by an ANSI error in a subtree (see fold): evaluate
+     * once, lazily, so the error is raised only if the value needs it. */
+    struct batch dummy;
+    memset(&dummy, 0, sizeof dummy);
+    dummy.nrows = 1;
+    struct eval_rt rt;
+    rt_init(&rt, p, &dummy, err);
+    rc = eval_node_eval(&rt, p->root, NULL, 1);
+    if (rc) {
+      eval_free(p);
+      return rc;
+    }
+    struct value v;
+    value_from_row(p->root->res, 0, &v);
+    v.type = e->type;
+    rc = value_to_ctx(&v, ctx, out, err);
+    eval_free(p);
+    return rc;
+  }
   if (!p->root->is_const) {
     /* a column reference or a non-constant: refuse rather than guess */
     eval_free(p);

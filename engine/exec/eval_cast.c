@@ -1,7 +1,11 @@
-/* eval_cast.c: CAST kernels for every pair of types Spark allows, with the
- * non-ANSI semantics of engine/plan/expr.h: a value that does not fit or
- * text that does not parse gives NULL (never an error). One kernel per
- * (from, to) pair, chosen at compile time. */
+/* eval_cast.c: CAST kernels for every pair of types Spark allows. One
+ * kernel per (from, to) pair, chosen at compile time. The base kernels give
+ * NULL for a value that does not fit or text that does not parse: that is
+ * try_cast, and Spark's non-ANSI CAST except for narrowing integer casts,
+ * which wrap (Java) and DOUBLE to integer, which saturates (legacy kernels
+ * below). In ANSI mode (expr.ansi) the base kernel runs and the first row
+ * it made NULL raises CAST_INVALID_INPUT, CAST_OVERFLOW or
+ * NUMERIC_VALUE_OUT_OF_RANGE with Spark's texts. */
 #include "engine/exec/eval_cast.h"
 
 #include <math.h>
@@ -9,6 +13,7 @@
 #include <string.h>
 
 #include "engine/exec/eval_kern.h"
+#include "engine/vec/array.h"
 #include "engine/vec/datetime.h"
 #include "engine/vec/numparse.h"
 
@@ -88,6 +93,20 @@ CAST_DEF(dec_to_i32, int64_t, int32_t, int64_t t = si > 18 ? 0 : x / numparse_po
 CAST_DEF(dec_to_i64, int64_t, int64_t, r = si > 18 ? 0 : x / numparse_pow10(si))
 CAST_DEF(dec_to_f64, int64_t, double, r = (double)x / (double)numparse_pow10(si > 18 ? 18 : si))
 CAST_DEF(dec_to_dec, int64_t, int64_t, bad = rescale(x, si, so, lim, &r))
+
+/* Non-ANSI CAST of a number that does not fit (Spark's legacy mode): Java's
+ * narrowing, wrapping for integers and saturating for DOUBLE (NaN -> 0). */
+CAST_DEF(i64_to_i32_wrap, int64_t, int32_t, r = (int32_t)(uint32_t)(uint64_t)x)
+CAST_DEF(f64_to_i32_sat, double, int32_t,
+         r = x != x ? 0 : x >= 2147483647.0 ? INT32_MAX : x <= -2147483648.0 ? INT32_MIN
+                                                                              : (int32_t)x)
+CAST_DEF(f64_to_i64_sat, double, int64_t,
+         r = x != x ? 0 : x >= 9223372036854775807.0 ? INT64_MAX
+             : x <= -9223372036854775808.0 ? INT64_MIN : (int64_t)x)
+CAST_DEF(dec_to_i32_wrap, int64_t, int32_t,
+         r = (int32_t)(uint32_t)(uint64_t)(si > 18 ? 0 : x / numparse_pow10(si)))
+CAST_DEF(ts_to_i32_wrap, int64_t, int32_t,
+         r = (int32_t)(uint32_t)(uint64_t)floor_div64(x, 1000000))
 
 /* dates and timestamps */
 CAST_DEF(date_to_ts, int32_t, int64_t,
@@ -210,6 +229,14 @@ static int to_string(const struct vector *in, struct vector *out, const uint32_t
                  ? vector_format_double(vector_f64(in)[i], tmp)
                  : vector_format_decimal(vector_i64(in)[i], in->type.scale, tmp);
         if (!rc) rc = put_str(out, i, tmp->data, tmp->len);
+        if (rc) return rc;
+      });
+      return 0;
+    case TYPE_ARRAY: /* the text of show(): [1, 2, null] */
+      EVAL_FOR_VALID(i, sel, n, in->validity, {
+        buf_reset(tmp);
+        rc = array_format(vector_sv(in)[i], in->type, tmp);
+        if (!rc) rc = put_str(out, i, tmp->data ? tmp->data : "", tmp->len);
         if (rc) return rc;
       });
       return 0;
@@ -388,6 +415,10 @@ eval_cast_fn eval_cast_pick(struct type from, struct type to) {
   enum type_id f = from.id, t = to.id;
   if (f == TYPE_NULL) return all_null;
   if (t == TYPE_NULL || t == TYPE_INTERVAL || f == TYPE_INTERVAL) return NULL;
+  if (f == TYPE_ARRAY || t == TYPE_ARRAY) { /* only to text, or to the very same type */
+    if (f == TYPE_ARRAY && t == TYPE_STRING) return to_string;
+    return f == t && from.precision == to.precision && from.scale == to.scale ? copy_same : NULL;
+  }
   if (f == t && (f != TYPE_DECIMAL || (from.scale == to.scale && from.precision <= to.precision)))
     return copy_same;
   if (t == TYPE_STRING) return to_string;
@@ -505,15 +536,167 @@ static const char *type_name(struct type t) {
     case TYPE_DATE: return "date";
     case TYPE_TIMESTAMP: return "timestamp";
     case TYPE_INTERVAL: return "interval";
+    case TYPE_ARRAY: return "array";
     default: return "unknown";
   }
+}
+
+/* ------------------------------------------------------------ ANSI */
+
+/* Spark's name of a type in messages: "INT", "DECIMAL(10,2)". */
+static const char *sql_type(struct type t, char *buf, size_t n) {
+  if (t.id == TYPE_DECIMAL) {
+    snprintf(buf, n, "DECIMAL(%d,%d)", t.precision, t.scale);
+    return buf;
+  }
+  const char *s = type_name(t);
+  size_t k = 0;
+  for (; s[k] && k + 1 < n; k++) buf[k] = (char)(s[k] >= 'a' && s[k] <= 'z' ? s[k] - 32 : s[k]);
+  buf[k] = 0;
+  return buf;
+}
+
+/* Spark's SQL literal of row i of v (toSQLValue): 1, 1L, 1.0E20D, 1.5BD,
+ * 'text', DATE '...', TIMESTAMP '...'; strings cut at 200 bytes. */
+static void sql_value(const struct vector *v, uint32_t i, struct buf *out) {
+  buf_reset(out);
+  char txt[48];
+  if (v->type.id == TYPE_STRING) {
+    struct sv s = vector_sv(v)[i];
+    buf_putc(out, '\'');
+    size_t n = s.len > 200 ? 200 : s.len;
+    for (size_t k = 0; k < n; k++) {
+      if (s.ptr[k] == '\'' || s.ptr[k] == '\\') buf_putc(out, '\\');
+      buf_putc(out, s.ptr[k]);
+    }
+    if (n < s.len) buf_puts(out, "...");
+    buf_putc(out, '\'');
+    return;
+  }
+  switch (v->type.id) {
+    case TYPE_BOOLEAN: buf_puts(out, vector_u8(v)[i] ? "true" : "false"); break;
+    case TYPE_INT: buf_append(out, txt, fmt_i64(vector_i32(v)[i], txt)); break;
+    case TYPE_BIGINT:
+      buf_append(out, txt, fmt_i64(vector_i64(v)[i], txt));
+      buf_putc(out, 'L');
+      break;
+    case TYPE_DOUBLE:
+      vector_format_double(vector_f64(v)[i], out);
+      buf_putc(out, 'D');
+      break;
+    case TYPE_DECIMAL:
+      vector_format_decimal(vector_i64(v)[i], v->type.scale, out);
+      buf_puts(out, "BD");
+      break;
+    case TYPE_DATE:
+      buf_puts(out, "DATE '");
+      buf_append(out, txt, datetime_format_date(vector_i32(v)[i], txt));
+      buf_putc(out, '\'');
+      break;
+    case TYPE_TIMESTAMP:
+      buf_puts(out, "TIMESTAMP '");
+      buf_append(out, txt, datetime_format_timestamp(vector_i64(v)[i], txt));
+      buf_putc(out, '\'');
+      break;
+    default: buf_puts(out, "?"); break;
+  }
+}
+
+#define ANSI_RANGE_MSG                                                                     \
+  "[NUMERIC_VALUE_OUT_OF_RANGE] %.*s cannot be represented as Decimal(%d, %d). If "        \
+  "necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error, and return " \
+  "NULL instead."
+
+/* The ANSI error for row i of in, which the base kernel could not cast to
+ * nd's type. */
+static int ansi_cast_error(struct eval_rt *rt, struct eval_node *nd, const struct vector *in,
+                           uint32_t i) {
+  const struct expr *e = nd->e;
+  int ln = e->pos.line, col = e->pos.column;
+  char ft[32], tt[32];
+  sql_type(in->type, ft, sizeof ft);
+  sql_type(nd->type, tt, sizeof tt);
+  struct buf *val = &rt->p->tmp;
+  sql_value(in, i, val);
+  const char *vs = val->data ? val->data : "";
+  int vn = (int)val->len;
+  if (in->type.id == TYPE_STRING) {
+    struct sv s = vector_sv(in)[i];
+    double d;
+    /* text that is a number but too big for the DECIMAL is out of range */
+    if (nd->type.id == TYPE_DECIMAL && eval_cast_parse_double(s.ptr, s.len, &d) == 0)
+      return err_set_at(rt->err, ERR_SQL, ln, col, ANSI_RANGE_MSG,
+                        (int)(s.len > 200 ? 200 : s.len), s.ptr, nd->type.precision,
+                        nd->type.scale);
+    return err_set_at(rt->err, ERR_SQL, ln, col,
+                      "[CAST_INVALID_INPUT] The value %s of the type \"STRING\" cannot be cast "
+                      "to \"%s\" because it is malformed. Correct the value as per the syntax, "
+                      "or change its target type. Use `try_cast` to tolerate malformed input and "
+                      "return NULL instead. " EVAL_ANSI_HINT,
+                      vs, tt);
+  }
+  if (nd->type.id == TYPE_DECIMAL) {
+    while (vn && (vs[vn - 1] == 'L' || vs[vn - 1] == 'D' || vs[vn - 1] == 'B')) vn--;
+    return err_set_at(rt->err, ERR_SQL, ln, col, ANSI_RANGE_MSG, vn, vs, nd->type.precision,
+                      nd->type.scale);
+  }
+  return err_set_at(rt->err, ERR_SQL, ln, col,
+                    "[CAST_OVERFLOW] The value %s of the type \"%s\" cannot be cast to \"%s\" "
+                    "due to an overflow. Use `try_cast` to tolerate overflow and return NULL "
+                    "instead. " EVAL_ANSI_HINT,
+                    vs, ft, tt);
+}
+
+static int k_cast_ansi(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel,
+                       uint32_t n) {
+  int rc = k_cast(rt, nd, sel, n);
+  if (rc) return rc;
+  const struct vector *in = nd->args[0]->res;
+  int64_t i = eval_first_lost(nd->vec.validity, in->validity, NULL, sel, n);
+  return i < 0 ? 0 : ansi_cast_error(rt, nd, in, (uint32_t)i);
+}
+
+/* Non-ANSI CAST (not try_cast) where it differs from the base kernel. */
+static eval_cast_fn legacy_pick(struct type from, struct type to, eval_cast_fn base) {
+  if (to.id == TYPE_INT) {
+    if (from.id == TYPE_BIGINT) return i64_to_i32_wrap;
+    if (from.id == TYPE_DOUBLE) return f64_to_i32_sat;
+    if (from.id == TYPE_DECIMAL) return dec_to_i32_wrap;
+    if (from.id == TYPE_TIMESTAMP) return ts_to_i32_wrap;
+  }
+  if (to.id == TYPE_BIGINT && from.id == TYPE_DOUBLE) return f64_to_i64_sat;
+  return base;
+}
+
+/* Pick the mode's kernel for nd (base kernel already in nd->castf). */
+static int cast_mode(struct eval_node *nd, struct type from, struct type to, struct err *err) {
+  const struct expr *e = nd->e;
+  if (e->try_eval) return 0;
+  if (!e->ansi) {
+    nd->castf = legacy_pick(from, to, nd->castf);
+    return 0;
+  }
+  if (nd->castf == all_null && from.id != TYPE_NULL) {
+    /* NULL without ANSI; Spark's ANSI mode refuses the pair outright */
+    char ft[32], tt[32];
+    sql_type(from, ft, sizeof ft);
+    sql_type(to, tt, sizeof tt);
+    return err_set_at(err, ERR_SQL, e->pos.line, e->pos.column,
+                      "[DATATYPE_MISMATCH.CAST_WITH_CONF_SUGGESTION] cannot cast \"%s\" to "
+                      "\"%s\" with ANSI mode on. If you have to cast %s to %s, you can set "
+                      "\"spark.sql.ansi.enabled\" as \"false\".",
+                      ft, tt, ft, tt);
+  }
+  if (nd->castf != copy_same && nd->castf != to_string) nd->kern = k_cast_ansi;
+  return 0;
 }
 
 int eval_cast_compile(struct eval_prog *p, struct eval_node *nd, struct err *err) {
   (void)p;
   struct type from = nd->args[0]->type, to = nd->type;
-  if (from.id == to.id && (to.id != TYPE_DECIMAL || (from.scale == to.scale &&
-                                                     from.precision <= to.precision))) {
+  if (from.id == to.id &&
+      (to.id != TYPE_ARRAY || (from.precision == to.precision && from.scale == to.scale)) &&
+      (to.id != TYPE_DECIMAL || (from.scale == to.scale && from.precision <= to.precision))) {
     nd->kern = k_identity;
     return 0;
   }
@@ -524,5 +707,5 @@ int eval_cast_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
                       "cannot cast %s to %s", type_name(from), type_name(to));
   }
   nd->kern = k_cast;
-  return 0;
+  return cast_mode(nd, from, to, err);
 }

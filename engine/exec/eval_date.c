@@ -225,6 +225,41 @@ static int k_date_format(struct eval_rt *rt, struct eval_node *nd, const uint32_
   return 0;
 }
 
+/* to_date(s, pattern) / to_timestamp(s, pattern): text that does not match
+ * the whole pattern gives NULL (Spark without ANSI mode). */
+static int k_to_date_fmt(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel,
+                         uint32_t n) {
+  const struct vector *a = nd->args[0]->res, *pv = nd->args[1]->res;
+  struct date_fmt_aux *cf = nd->aux;
+  eval_valid_args(rt, nd);
+  struct datetime_fmt rowf;
+  EVAL_FOR_VALID(i, sel, n, nd->vec.validity, {
+    const struct datetime_fmt *f = NULL;
+    if (cf) {
+      if (cf->ok) f = &cf->fmt;
+    } else {
+      struct sv ps = vector_sv(pv)[i];
+      char pat[256];
+      if (ps.len < sizeof pat) {
+        memcpy(pat, ps.ptr, ps.len);
+        pat[ps.len] = 0;
+        if (datetime_fmt_compile(&rowf, pat, NULL) == 0) f = &rowf;
+      }
+    }
+    struct sv s = vector_sv(a)[i];
+    int64_t us;
+    if (!f || datetime_fmt_parse_timestamp(f, s.ptr, s.len, &us) != 0) {
+      vector_set_null(&nd->vec, i);
+      continue;
+    }
+    if (nd->type.id == TYPE_DATE)
+      vector_i32(&nd->vec)[i] = (int32_t)floor_div64(us, US_PER_DAY);
+    else
+      vector_i64(&nd->vec)[i] = us;
+  });
+  return 0;
+}
+
 static int bad_types(struct eval_node *nd, struct err *err) {
   return err_set_at(err, ERR_UNSUPPORTED, nd->e->pos.line, nd->e->pos.column,
                     "date function called with arguments of unexpected types "
@@ -302,6 +337,29 @@ int eval_date_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
         a->ok = 1;
       }
       nd->kern = k_date_format;
+      return 0;
+    case FN_TO_DATE_FMT:
+    case FN_TO_TS_FMT:
+      if (na != 2 || t0 != TYPE_STRING || t1 != TYPE_STRING) return bad_types(nd, err);
+      if (nd->args[1]->is_const && !nd->args[1]->cval.is_null) {
+        struct date_fmt_aux *a = calloc(1, sizeof *a);
+        if (!a) return err_set(err, ERR_NOMEM, "out of memory");
+        nd->aux = a;
+        nd->aux_free = free;
+        const struct value *v = &nd->args[1]->cval;
+        char *pat = malloc((size_t)v->len + 1);
+        if (!pat) return err_set(err, ERR_NOMEM, "out of memory");
+        memcpy(pat, v->s ? v->s : "", v->len);
+        pat[v->len] = 0;
+        int rc = datetime_fmt_compile(&a->fmt, pat, err);
+        free(pat);
+        if (rc) {
+          if (err) err->line = nd->e->pos.line, err->column = nd->e->pos.column;
+          return rc;
+        }
+        a->ok = 1;
+      }
+      nd->kern = k_to_date_fmt;
       return 0;
     default:
       return err_set(err, ERR_UNSUPPORTED, "date function #%d is not supported", (int)fn);

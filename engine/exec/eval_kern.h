@@ -71,6 +71,10 @@ struct eval_node {
    * selected rows where the node is true to out (may alias sel), returns
    * their number. NULL: evaluate with kern and filter the booleans. */
   uint32_t (*selk)(struct eval_node *nd, const uint32_t *sel, uint32_t n, uint32_t *out);
+  /* ANSI mode (expr.ansi): kern runs inner, the lenient kernel, then
+   * raises the error for the first row inner turned into NULL although its
+   * arguments were valid, so the lenient kernels stay untouched. */
+  eval_kern_fn inner;
   /* CAST kernel (eval_cast.c) */
   int (*castf)(const struct vector *in, struct vector *out, const uint32_t *sel, uint32_t n,
                size_t nwords, struct buf *tmp);
@@ -137,6 +141,30 @@ static inline void eval_valid_args(struct eval_rt *rt, struct eval_node *nd) {
 /* As EVAL_FOR_SEL but only rows whose bit is set in valid. */
 #define EVAL_FOR_VALID(I, sel, n, valid, ...)                          \
   EVAL_FOR_SEL(I, sel, n, if (bitmap_get((valid), I)) { __VA_ARGS__ })
+
+/* First row of the selection valid in a and b (b may be NULL) but not in
+ * out: the first row a lenient kernel made NULL; -1 when there is none.
+ * Word-wise for dense selections, so the ANSI check costs little. */
+static inline int64_t eval_first_lost(const uint64_t *out, const uint64_t *a, const uint64_t *b,
+                                      const uint32_t *sel, uint32_t n) {
+  if (!sel) {
+    size_t nw = bitmap_words(n);
+    for (size_t w = 0; w < nw; w++) {
+      uint64_t lost = a[w] & (b ? b[w] : ~UINT64_C(0)) & ~out[w];
+      if (w == nw - 1 && n % 64) lost &= (UINT64_C(1) << (n % 64)) - 1;
+      if (lost) return (int64_t)(w * 64 + (size_t)__builtin_ctzll(lost));
+    }
+    return -1;
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t i = sel[k];
+    if (bitmap_get(a, i) && (!b || bitmap_get(b, i)) && !bitmap_get(out, i)) return i;
+  }
+  return -1;
+}
+
+/* The sentence Spark ends its ANSI errors with. */
+#define EVAL_ANSI_HINT "If necessary set \"spark.sql.ansi.enabled\" to \"false\" to bypass this error."
 
 /* Sub-module compilers: set nd->kern (and aux) for the functions they own.
  * Return 0, or ERR_UNSUPPORTED/ERR_NOMEM with err filled. */

@@ -91,6 +91,12 @@ void eval_str_map_case(const char *p, uint32_t n, char *d, int upper) {
     }
     uint32_t len;
     uint32_t c = decode(p, n, i, &len);
+    if (len == 2 && upper && c == 0xDF) {
+      /* ß upper-cases to "SS" (Java's special casing), also two bytes. */
+      d[i] = d[i + 1] = 'S';
+      i += 2;
+      continue;
+    }
     if (len == 2) {
       uint32_t m = upper ? eval_str_upper_cp(c) : eval_str_lower_cp(c);
       if (m >= 0x80 && m < 0x800) {

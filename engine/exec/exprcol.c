@@ -48,7 +48,8 @@ static void fill_lit(struct vector *v, const struct value *lit, uint32_t n) {
     case TYPE_DOUBLE:
       for (uint32_t i = 0; i < n; i++) vector_f64(v)[i] = lit->d;
       break;
-    case TYPE_STRING: {
+    case TYPE_STRING:
+    case TYPE_ARRAY: {
       struct sv s = sv_make(lit->s ? lit->s : "", lit->len);
       for (uint32_t i = 0; i < n; i++) vector_sv(v)[i] = s;
       break;

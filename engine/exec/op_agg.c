@@ -30,6 +30,8 @@
 
 #include "engine/exec/batchio.h"
 #include "engine/exec/exprcol.h"
+#include "engine/exec/agg_collect.h"
+#include "engine/exec/hll.h"
 #include "engine/exec/op.h"
 #include "engine/exec/opx.h"
 #include "engine/exec/rowkey.h"
@@ -53,7 +55,8 @@ static enum phys phys_of(enum type_id id) {
   case TYPE_INT:
   case TYPE_DATE: return PH_I32;
   case TYPE_DOUBLE: return PH_F64;
-  case TYPE_STRING: return PH_SV;
+  case TYPE_STRING:
+  case TYPE_ARRAY: return PH_SV;
   default: return PH_I64;
   }
 }
@@ -99,8 +102,14 @@ struct call {
   double *m2;         /* STDDEV m2 */
   void *val;          /* MIN/MAX/FIRST value */
   uint8_t *has;       /* SUM/MIN/MAX/FIRST: a value was seen */
+  uint8_t **regs;     /* APPROX_COUNT_DISTINCT: hll_m registers per group, in
+                       * the table's arena, made at the group's first value */
+  int hll_p;
+  size_t hll_m;
   size_t per_group;   /* bytes of state per group */
   struct gtable *dset; /* DISTINCT: seen (group, value) pairs */
+  struct agg_collect *lists; /* COLLECT_LIST/SET: lists_cap entries */
+  uint32_t lists_cap;
 };
 
 struct work {
@@ -111,6 +120,7 @@ struct work {
 struct agg_op {
   struct op op;
   struct op *child;
+  int64_t collect_bytes; /* malloc'd bytes of collect_list/set states */
   enum agg_mode mode;
   int nkeys, ncalls;
   struct exprcol *keys;
@@ -181,6 +191,12 @@ static void call_free_states(struct call *c) {
   free(c->m2);
   free(c->val);
   free(c->has);
+  free(c->regs);
+  c->regs = NULL;
+  agg_collect_clear(c->lists, c->lists_cap);
+  free(c->lists);
+  c->lists = NULL;
+  c->lists_cap = 0;
   c->cnt = c->isum = NULL;
   c->dsum = c->m2 = NULL;
   c->val = NULL;
@@ -227,9 +243,19 @@ static int call_grow(struct call *c, uint32_t oldcap, uint32_t newcap) {
     break;
   case AGG_STDDEV_SAMP:
   case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP:
     rc = grow_array((void **)&c->cnt, 8, oldcap, newcap);
     if (!rc) rc = grow_array((void **)&c->dsum, 8, oldcap, newcap);
     if (!rc) rc = grow_array((void **)&c->m2, 8, oldcap, newcap);
+    break;
+  case AGG_APPROX_COUNT_DISTINCT:
+    rc = grow_array((void **)&c->regs, sizeof *c->regs, oldcap, newcap);
+    break;
+  case AGG_COLLECT_LIST:
+  case AGG_COLLECT_SET:
+    rc = grow_array((void **)&c->lists, sizeof *c->lists, oldcap, newcap);
+    if (!rc) c->lists_cap = newcap;
     break;
   default: break;
   }
@@ -246,7 +272,12 @@ static size_t call_state_bytes(const struct call *c) {
   case AGG_MAX:
   case AGG_FIRST: return phys_size(c->ph) + 1;
   case AGG_STDDEV_SAMP:
-  case AGG_VAR_SAMP: return 24;
+  case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP: return 24;
+  case AGG_APPROX_COUNT_DISTINCT: return sizeof(uint8_t *); /* registers: the arena */
+  case AGG_COLLECT_LIST:
+  case AGG_COLLECT_SET: return sizeof(struct agg_collect); /* elements: collect_bytes */
   default: return 0;
   }
 }
@@ -479,11 +510,70 @@ static int upd_minmax(struct agg_op *a, struct call *c, const struct vector *v,
   return 0;
 }
 
+/* Welford's update written as Spark's CentralMomentAgg writes it, so that
+ * the same rows in the same order give the same bits. */
 static void welford(struct call *c, uint32_t g, double x) {
   int64_t n = ++c->cnt[g];
   double d = x - c->dsum[g];
-  c->dsum[g] += d / (double)n;
-  c->m2[g] += d * (x - c->dsum[g]);
+  double dn = d / (double)n;
+  c->dsum[g] += dn;
+  c->m2[g] += d * (d - dn);
+}
+
+/* The registers of group g, made (zero) on first use. NULL: out of memory. */
+static uint8_t *hll_regs(struct agg_op *a, struct call *c, uint32_t g) {
+  uint8_t *r = c->regs[g];
+  if (r) return r;
+  if (!(r = arena_alloc(&a->gt.arena, c->hll_m))) return NULL;
+  memset(r, 0, c->hll_m);
+  return c->regs[g] = r;
+}
+
+#define HLL_ADD(hash)                                           \
+  do {                                                          \
+    uint8_t *r_ = c->regs[g];                                   \
+    if (!r_ && !(r_ = hll_regs(a, c, g))) return ERR_NOMEM;     \
+    hll_add(r_, p, (hash));                                     \
+  } while (0)
+
+/* Offer the argument values of rows [lo, hi) to their groups' sketches. */
+static int upd_hll(struct agg_op *a, struct call *c, const struct vector *v,
+                   const uint32_t *gids, const uint64_t *mask, uint32_t lo, uint32_t hi) {
+  const int p = c->hll_p;
+  switch (c->ph) {
+  case PH_U8: {
+    const uint8_t *d = vector_u8(v);
+    LOOP(HLL_ADD(hll_hash_i32(d[i])));
+    break;
+  }
+  case PH_I32: {
+    const int32_t *d = vector_i32(v);
+    LOOP(HLL_ADD(hll_hash_i32(d[i])));
+    break;
+  }
+  case PH_I64: {
+    const int64_t *d = vector_i64(v);
+    LOOP(HLL_ADD(hll_hash_i64(d[i])));
+    break;
+  }
+  case PH_F64: {
+    const double *d = vector_f64(v);
+    LOOP(HLL_ADD(hll_hash_f64(d[i])));
+    break;
+  }
+  case PH_SV: {
+    const struct sv *d = vector_sv(v);
+    LOOP(HLL_ADD(hll_xxh64(d[i].ptr, d[i].len, HLL_SEED)));
+    break;
+  }
+  }
+  return 0;
+}
+
+/* sum() of INT/BIGINT under spark.sql.ansi.enabled (its argument's flag):
+ * overflow is an error instead of wrapping. */
+static int sum_ansi(const struct call *c) {
+  return c->pc->type.id == TYPE_BIGINT && c->pc->arg && c->pc->arg->ansi;
 }
 
 /* Raw update of call c with argument values v over rows [lo, hi). */
@@ -502,6 +592,17 @@ static int upd_raw(struct agg_op *a, struct call *c, const struct vector *v, con
       double *s = c->dsum;
       const double *d = vector_f64(v);
       LOOP({ s[g] += d[i]; has[g] = 1; });
+    } else if (sum_ansi(c)) {
+      int64_t *s = c->isum;
+      int ovf = 0;
+      if (c->ph == PH_I32) {
+        const int32_t *d = vector_i32(v);
+        LOOP({ ovf |= __builtin_add_overflow(s[g], (int64_t)d[i], &s[g]); has[g] = 1; });
+      } else {
+        const int64_t *d = vector_i64(v);
+        LOOP({ ovf |= __builtin_add_overflow(s[g], d[i], &s[g]); has[g] = 1; });
+      }
+      if (ovf) return ERR_SQL;
     } else if (c->ph == PH_I32) {
       int64_t *s = c->isum;
       const int32_t *d = vector_i32(v);
@@ -537,8 +638,18 @@ static int upd_raw(struct agg_op *a, struct call *c, const struct vector *v, con
   case AGG_MIN:
   case AGG_MAX:
   case AGG_FIRST: return upd_minmax(a, c, v, gids, mask, lo, hi);
+  case AGG_APPROX_COUNT_DISTINCT: return upd_hll(a, c, v, gids, mask, lo, hi);
+  case AGG_COLLECT_LIST:
+  case AGG_COLLECT_SET: {
+    enum type_id el = type_elem_id(c->pc->type);
+    int set = c->fn == AGG_COLLECT_SET, rc;
+    LOOP(if ((rc = agg_collect_add(&c->lists[g], el, set, v, i, &a->collect_bytes))) return rc);
+    return 0;
+  }
   case AGG_STDDEV_SAMP:
-  case AGG_VAR_SAMP: {
+  case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP: {
     if (c->ph == PH_F64) {
       const double *d = vector_f64(v);
       LOOP(welford(c, g, d[i]));
@@ -575,6 +686,12 @@ static int upd_merge(struct agg_op *a, struct call *c, const struct vector *cons
       double *s = c->dsum;
       const double *d = vector_f64(st[0]);
       LOOP({ s[g] += d[i]; has[g] = 1; });
+    } else if (sum_ansi(c)) {
+      int64_t *s = c->isum;
+      const int64_t *d = vector_i64(st[0]);
+      int ovf = 0;
+      LOOP({ ovf |= __builtin_add_overflow(s[g], d[i], &s[g]); has[g] = 1; });
+      if (ovf) return ERR_SQL;
     } else {
       int64_t *s = c->isum;
       const int64_t *d = vector_i64(st[0]);
@@ -601,19 +718,45 @@ static int upd_merge(struct agg_op *a, struct call *c, const struct vector *cons
   case AGG_MAX:
   case AGG_FIRST: return upd_minmax(a, c, st[0], gids, st[0]->validity, lo, hi);
   case AGG_STDDEV_SAMP:
-  case AGG_VAR_SAMP: {
+  case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP: {
     const int64_t *nb = vector_i64(st[0]);
     const double *mb = vector_f64(st[1]), *qb = vector_f64(st[2]);
     mask = st[0]->validity;
+    /* Chan's formula as Spark's CentralMomentAgg merges (an empty partial
+     * changes nothing there either). */
     LOOP({
       if (nb[i] > 0) {
         int64_t na = c->cnt[g], n = na + nb[i];
         double delta = mb[i] - c->dsum[g];
-        c->dsum[g] += delta * (double)nb[i] / (double)n;
-        c->m2[g] += qb[i] + delta * delta * (double)na * (double)nb[i] / (double)n;
+        double dn = delta / (double)n;
+        c->dsum[g] += dn * (double)nb[i];
+        c->m2[g] += qb[i] + delta * dn * (double)na * (double)nb[i];
         c->cnt[g] = n;
       }
     });
+    return 0;
+  }
+  case AGG_APPROX_COUNT_DISTINCT: {
+    const struct sv *d = vector_sv(st[0]);
+    const size_t m = c->hll_m;
+    mask = st[0]->validity;
+    LOOP({
+      if (d[i].len != m) return ERR_INVAL; /* another precision: cannot happen */
+      uint8_t *r = hll_regs(a, c, g);
+      if (!r) return ERR_NOMEM;
+      hll_merge(r, (const uint8_t *)d[i].ptr, m);
+    });
+    return 0;
+  }
+  case AGG_COLLECT_LIST:
+  case AGG_COLLECT_SET: {
+    enum type_id el = type_elem_id(c->pc->type);
+    int set = c->fn == AGG_COLLECT_SET, rc;
+    const struct sv *d = vector_sv(st[0]);
+    mask = st[0]->validity;
+    LOOP(if ((rc = agg_collect_merge(&c->lists[g], el, set, d[i], &a->collect_bytes))) return rc);
     return 0;
   }
   default: (void)mbuf; return 0;
@@ -713,7 +856,7 @@ out:
 
 /* Account arena growth; a refusal asks for a spill after this batch. */
 static void account_arena(struct agg_op *a) {
-  int64_t used = (int64_t)a->gt.arena.used;
+  int64_t used = (int64_t)a->gt.arena.used + a->collect_bytes;
   for (int i = 0; i < a->ncalls; i++)
     if (a->calls[i].dset) used += (int64_t)a->calls[i].dset->arena.used;
   if (used > a->arena_acc) {
@@ -797,7 +940,14 @@ static int process_batch(struct agg_op *a, const struct batch *b, int merge, str
         rc = upd_raw(a, c, av[i], a->gids, mask, lo, hi);
       }
       if (rc) {
-        rc = err_set(err, ERR_NOMEM, "out of memory in an aggregate");
+        rc = rc == ERR_SQL
+                 ? err_set(err, ERR_SQL,
+                           "[ARITHMETIC_OVERFLOW] long overflow. Use 'try_add' to tolerate "
+                           "overflow and return NULL instead. If necessary set "
+                           "\"spark.sql.ansi.enabled\" to \"false\" to bypass this error.")
+             : rc == ERR_INVAL
+                 ? err_set(err, ERR_INVAL, "approx_count_distinct partial states disagree")
+                 : err_set(err, ERR_NOMEM, "out of memory in an aggregate");
         goto out;
       }
     }
@@ -885,9 +1035,20 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
           break;
         case AGG_STDDEV_SAMP:
         case AGG_VAR_SAMP:
+        case AGG_STDDEV_POP:
+        case AGG_VAR_POP:
           put_val(v0, j, PH_I64, c->cnt, g);
           put_val(v1, j, PH_F64, c->dsum, g);
           put_val(v2, j, PH_F64, c->m2, g);
+          break;
+        case AGG_APPROX_COUNT_DISTINCT:
+          /* Borrowed until the table is cleared, as string states are. */
+          if (!c->regs[g]) {
+            vector_set_null(v0, j); /* no value yet: nothing to merge */
+          } else {
+            vector_sv(v0)[j] = sv_make((const char *)c->regs[g], (uint32_t)c->hll_m);
+            bitmap_set(v0->validity, j);
+          }
           break;
         default: break;
         }
@@ -933,6 +1094,20 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
             bitmap_set(v->validity, j);
           }
           break;
+        case AGG_STDDEV_POP:
+        case AGG_VAR_POP:
+          if (c->cnt[g] < 1) {
+            vector_set_null(v, j);
+          } else {
+            double var = c->m2[g] / (double)c->cnt[g];
+            vector_f64(v)[j] = c->fn == AGG_VAR_POP ? var : sqrt(var);
+            bitmap_set(v->validity, j);
+          }
+          break;
+        case AGG_APPROX_COUNT_DISTINCT:
+          vector_i64(v)[j] = c->regs[g] ? hll_estimate(c->regs[g], c->hll_p) : 0;
+          bitmap_set(v->validity, j);
+          break;
         default: break;
         }
       }
@@ -942,6 +1117,27 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
   batch_set_rows(out, n);
 }
 
+/* The collect_list/collect_set columns of groups [g0, g0 + n), which
+ * emit_rows leaves unset: the state array (states = 1) and the final value
+ * are the same ARRAY, built in out's arena. Returns 0 or an error code. */
+static int emit_collect(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t n, int states) {
+  for (int i = 0; i < a->ncalls; i++) {
+    struct call *c = &a->calls[i];
+    if (c->fn != AGG_COLLECT_LIST && c->fn != AGG_COLLECT_SET) continue;
+    struct vector *v = &out->cols[states ? c->st_col : a->nkeys + i];
+    enum type_id el = type_elem_id(c->pc->type);
+    for (uint32_t j = 0; j < n; j++) {
+      struct agg_collect none = {0};
+      struct agg_collect *s = g0 + j < c->lists_cap ? &c->lists[g0 + j] : &none;
+      int rc = agg_collect_emit(s, el, c->fn == AGG_COLLECT_SET, &out->arena, &vector_sv(v)[j],
+                                &a->collect_bytes);
+      if (rc) return rc;
+      bitmap_set(v->validity, j);
+    }
+  }
+  return 0;
+}
+
 /* Forget every group (memory back to the budget). */
 static void table_reset(struct agg_op *a) {
   gt_free_arrays(&a->gt);
@@ -949,6 +1145,7 @@ static void table_reset(struct agg_op *a) {
   arena_fini(&a->gt.arena);
   arena_init(&a->gt.arena, ARENA_UNLIMITED);
   for (int i = 0; i < a->ncalls; i++) call_free_states(&a->calls[i]);
+  a->collect_bytes = 0;
   opx_release(&a->mem, a->mem.held);
   a->arena_acc = 0;
   a->need_spill = 0;
@@ -970,7 +1167,10 @@ static void table_clear(struct agg_op *a) {
     if (c->m2) memset(c->m2, 0, n * sizeof *c->m2);
     if (c->val) memset(c->val, 0, n * phys_size(c->ph));
     if (c->has) memset(c->has, 0, n * sizeof *c->has);
+    if (c->regs) memset(c->regs, 0, n * sizeof *c->regs);
+    agg_collect_clear(c->lists, (uint32_t)n);
   }
+  a->collect_bytes = 0;
   gt->ngroups = 0;
   arena_reset(&gt->arena);
 }
@@ -994,6 +1194,8 @@ static int flush_table(struct agg_op *a, struct err *err) {
   for (uint32_t g0 = 0; g0 < a->gt.ngroups; g0 += EMIT_ROWS) {
     uint32_t n = a->gt.ngroups - g0 < EMIT_ROWS ? a->gt.ngroups - g0 : EMIT_ROWS;
     emit_rows(a, a->stb, g0, n, 1);
+    if (emit_collect(a, a->stb, g0, n, 1))
+      return err_set(err, ERR_NOMEM, "out of memory in collect_list/collect_set");
     memset(cnt, 0, sizeof cnt);
     for (uint32_t j = 0; j < n; j++) {
       int p = part_of(a->gt.ghash[g0 + j], a->parts_level);
@@ -1091,6 +1293,8 @@ static int agg_next(struct op *op, struct batch **out, struct err *err) {
         uint32_t n = a->gt.ngroups - a->emit_pos;
         if (n > EMIT_ROWS) n = EMIT_ROWS;
         emit_rows(a, a->outb, a->emit_pos, n, a->mode == AGG_PARTIAL);
+        if (emit_collect(a, a->outb, a->emit_pos, n, a->mode == AGG_PARTIAL))
+          return err_set(err, ERR_NOMEM, "out of memory in collect_list/collect_set");
         a->emit_pos += n;
         op->task->rows_out += n;
         *out = a->outb;
@@ -1208,10 +1412,18 @@ static int state_types(const struct plan_agg_call *pc, struct type *t) {
   case AGG_FIRST: t[0] = at; return 1;
   case AGG_STDDEV_SAMP:
   case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP:
     t[0] = bigint;
     t[1] = dbl;
     t[2] = dbl;
     return 3;
+  case AGG_APPROX_COUNT_DISTINCT:
+    t[0] = bigint;
+    t[0].id = TYPE_STRING; /* the registers, 2^p bytes */
+    return 1;
+  case AGG_COLLECT_LIST:
+  case AGG_COLLECT_SET: t[0] = pc->type; return 1; /* the ARRAY collected so far */
   default: return 0;
   }
 }
@@ -1281,7 +1493,10 @@ struct op *op_hash_agg(struct task_ctx *t, struct op *child, enum agg_mode mode,
     const struct plan_agg_call *pc = &calls[i];
     c->pc = pc;
     c->fn = pc->fn;
-    c->distinct = pc->distinct && pc->fn != AGG_MIN && pc->fn != AGG_MAX && pc->fn != AGG_FIRST;
+    c->distinct = pc->distinct && pc->fn != AGG_MIN && pc->fn != AGG_MAX && pc->fn != AGG_FIRST &&
+                  pc->fn != AGG_APPROX_COUNT_DISTINCT;
+    c->hll_p = pc->param >= HLL_P_MIN && pc->param <= HLL_P_MAX ? pc->param : HLL_P_DEFAULT;
+    c->hll_m = (size_t)1 << c->hll_p;
     if (pc->fn >= AGG__COUNT || (pc->fn != AGG_COUNT_STAR && !pc->arg))
       return agg_fail(a, NULL, err, ERR_UNSUPPORTED, "unsupported aggregate function");
     struct type at = pc->arg ? pc->arg->type : pc->type;
@@ -1291,7 +1506,7 @@ struct op *op_hash_agg(struct task_ctx *t, struct op *child, enum agg_mode mode,
     c->ph = phys_of(at.id);
     c->arg_decimal = at.id == TYPE_DECIMAL;
     if ((c->fn == AGG_SUM || c->fn == AGG_AVG || c->fn == AGG_STDDEV_SAMP ||
-         c->fn == AGG_VAR_SAMP) &&
+         c->fn == AGG_VAR_SAMP || c->fn == AGG_STDDEV_POP || c->fn == AGG_VAR_POP) &&
         !(at.id == TYPE_INT || at.id == TYPE_BIGINT || at.id == TYPE_DOUBLE ||
           at.id == TYPE_DECIMAL || at.id == TYPE_DATE))
       return agg_fail(a, NULL, err, ERR_UNSUPPORTED, "sum/avg/stddev of a non-numeric value");

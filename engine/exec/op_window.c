@@ -170,12 +170,16 @@ static void acc_add(const struct win_op *w, const struct wcall *c, struct acc *a
     }
     break;
   case AGG_STDDEV_SAMP:
-  case AGG_VAR_SAMP: {
+  case AGG_VAR_SAMP:
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP: {
+    /* Spark's CentralMomentAgg update, term for term, so results match
+     * its doubles to the last bit (and the grouped aggregate's). */
     double x = num_at(v, o);
     a->cnt++;
-    double d = x - a->mean;
-    a->mean += d / (double)a->cnt;
-    a->m2 += d * (x - a->mean);
+    double d = x - a->mean, dn = d / (double)a->cnt;
+    a->mean += dn;
+    a->m2 += d * (d - dn);
     break;
   }
   default: break;
@@ -221,6 +225,14 @@ static void acc_result(const struct win_op *w, const struct wcall *c, const stru
     if (a->cnt < 2) break;
     double var = a->m2 / (double)(a->cnt - 1);
     vector_f64(dst)[j] = ag->fn == AGG_VAR_SAMP ? var : sqrt(var);
+    bitmap_set(dst->validity, j);
+    return;
+  }
+  case AGG_STDDEV_POP:
+  case AGG_VAR_POP: {
+    if (a->cnt < 1) break;
+    double var = a->m2 / (double)a->cnt;
+    vector_f64(dst)[j] = ag->fn == AGG_VAR_POP ? var : sqrt(var);
     bitmap_set(dst->validity, j);
     return;
   }

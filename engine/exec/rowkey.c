@@ -23,6 +23,7 @@ int rowkey_layout_init(struct rowkey_layout *L, const struct type *types, int n)
     case TYPE_TIMESTAMP: L->cls[k] = RK_I64; w++; break;
     case TYPE_DOUBLE: L->cls[k] = RK_F64; w++; break;
     case TYPE_STRING:
+    case TYPE_ARRAY: /* grouped by its canonical bytes (engine/vec/array.h) */
       L->cls[k] = RK_STR;
       L->strword[L->nstr++] = (uint8_t)w;
       w += 2;

@@ -52,7 +52,7 @@ static int copy_col(struct vector *dst, uint32_t at, const struct vector *src, c
   size_t es = vector_elem_size(dst->type.id);
   for (uint32_t k = 0; k < n; k++)
     bitmap_put(dst->validity, at + k, bitmap_get(src->validity, idx[k]));
-  switch (dst->type.id == TYPE_STRING ? 0 : es) {
+  switch (type_is_varlen(dst->type.id) ? 0 : es) {
   case 1: {
     uint8_t *d = (uint8_t *)dst->data + at;
     const uint8_t *sd = src->data;
@@ -144,7 +144,7 @@ int rowstore_append(struct rowstore *s, const struct batch *b, const uint32_t *s
 
 void rowstore_gather(const struct rowstore *s, int col, const uint32_t *rows, uint32_t n,
                      struct vector *dst, uint32_t at) {
-  switch (dst->type.id == TYPE_STRING ? 16 : vector_elem_size(dst->type.id)) {
+  switch (type_is_varlen(dst->type.id) ? 16 : vector_elem_size(dst->type.id)) {
   case 1: GATHER(uint8_t); break;
   case 4: GATHER(uint32_t); break;
   case 8: GATHER(uint64_t); break;

@@ -114,7 +114,12 @@ static int fold_rec(struct plan_ctx *ctx, struct expr *e, struct expr **out, int
   memset(&v, 0, sizeof(v));
   rc = eval_constant(e, ctx, &v, &tmp);
   if (rc == ERR_NOMEM) return rc;
-  if (rc) return 0; /* not foldable here: leave it to run time */
+  /* Not foldable here: leave it to run time. That includes ANSI errors
+   * (ERR_SQL: 1/0, a malformed CAST under spark.sql.ansi.enabled): folding
+   * them to NULL would hide the error, and raising it now would fail
+   * queries that never evaluate the expression (a CASE arm not taken, a
+   * filter over no rows); the evaluator raises it for rows that reach it. */
+  if (rc) return 0;
   struct expr *lit = expr_lit(ctx, &v);
   if (!lit) return ERR_NOMEM;
   lit->type = e->type;

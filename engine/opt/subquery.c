@@ -369,6 +369,232 @@ static int rewrite_filter(struct sq *s, struct plan *p, struct plan **out, int d
   return 0;
 }
 
+/* ---- correlated scalar subqueries ----
+ * Spark's rewrite: an aggregated subquery whose correlated conditions are
+ * equalities, (SELECT agg(...) FROM t WHERE t.k = outer.k), becomes a LEFT
+ * JOIN of the outer input with the aggregate grouped by t.k; the subquery's
+ * value is then a column of the join (count's empty group gives 0, as the
+ * aggregate over no rows would). */
+
+struct scal {
+  struct sq *s;
+  struct plan *left; /* the node's input, joined with each decorrelated subquery */
+  int depth;
+};
+
+static int must_aggregate(struct sq *s, const struct expr *x) {
+  return unsupported(s->e, x->pos,
+                     "[UNSUPPORTED_SUBQUERY_EXPRESSION_CATEGORY.MUST_AGGREGATE_CORRELATED_SCALAR_"
+                     "SUBQUERY] Unsupported subquery expression: Correlated scalar subqueries must "
+                     "be aggregated to return at most one row.");
+}
+
+static int never_null_on_empty(enum agg_fn fn) {
+  return fn == AGG_COUNT || fn == AGG_COUNT_STAR || fn == AGG_APPROX_COUNT_DISTINCT ||
+         fn == AGG_COLLECT_LIST || fn == AGG_COLLECT_SET;
+}
+
+static int decorrelate(struct scal *sc, struct expr *x, struct expr **slot) {
+  struct sq *s = sc->s;
+  struct plan_ctx *ctx = s->ctx;
+  int rc;
+  struct plan *q;
+  if ((rc = rewrite_rec(s, x->u.sub.plan, &q, sc->depth + 1))) return rc;
+  struct pull pl;
+  memset(&pl, 0, sizeof(pl));
+  pl.s = s;
+  int *refs = NULL, nrefs = 0;
+  if (optutil_ids_init(ctx, &pl.outer) || optutil_outer_refs(ctx, q, &refs, &nrefs))
+    return err_set(s->e, ERR_NOMEM, "out of memory");
+  for (int i = 0; i < nrefs; i++) {
+    if (plan_find_id(sc->left, refs[i]) < 0)
+      return unsupported(s->e, x->pos,
+                         "this subquery refers to a column of a query other than the one "
+                         "directly enclosing it; such nested correlation is not supported");
+    optutil_ids_add(&pl.outer, refs[i]);
+  }
+  /* Projects over one global aggregate */
+  struct plan *chain[64];
+  int nch = 0;
+  struct plan *a = q;
+  while (a->kind == PLAN_PROJECT && nch < 64) {
+    chain[nch++] = a;
+    a = a->child[0];
+  }
+  if (a->kind != PLAN_AGG || a->u.agg.nkeys != 0) return must_aggregate(s, x);
+  struct plan *c;
+  if ((rc = pull_rec(&pl, a->child[0], &c, 0))) return err_set(s->e, rc, "out of memory");
+  a->child[0] = c;
+  int *left_refs = NULL, nleft = 0;
+  if (optutil_outer_refs(ctx, q, &left_refs, &nleft)) return err_set(s->e, ERR_NOMEM, "out of memory");
+  if (nleft > 0 || pl.got.n == 0)
+    return unsupported(s->e, x->pos,
+                       "a correlated column reference in this scalar subquery is used outside "
+                       "its WHERE clause; only correlated conditions in the subquery's WHERE "
+                       "clause are supported");
+  int nk = pl.got.n;
+  struct expr **lk = plan_alloc(ctx, sizeof(*lk) * (size_t)nk);
+  struct expr **ik = plan_alloc(ctx, sizeof(*ik) * (size_t)nk);
+  int *ns = plan_alloc(ctx, sizeof(int) * (size_t)nk);
+  struct plan_col *cols = plan_alloc(ctx, sizeof(*cols) * (size_t)(nk + a->ncols));
+  struct expr **rk = plan_alloc(ctx, sizeof(*rk) * (size_t)nk);
+  if (!lk || !ik || !ns || !cols || !rk) return err_set(s->e, ERR_NOMEM, "out of memory");
+  for (int i = 0; i < nk; i++) {
+    struct expr *e = pl.got.v[i];
+    int ok = 0;
+    if (e->kind == EXPR_FUNC && (e->u.func.fn == FN_EQ || e->u.func.fn == FN_NSEQ) &&
+        e->u.func.nargs == 2) {
+      struct expr *u = e->u.func.args[0], *v = e->u.func.args[1];
+      int ul, ui, vl, vi;
+      if (within_plan(ctx, u, sc->left, &ul) || within_plan(ctx, u, c, &ui) ||
+          within_plan(ctx, v, sc->left, &vl) || within_plan(ctx, v, c, &vi))
+        return err_set(s->e, ERR_NOMEM, "out of memory");
+      if (u->kind != EXPR_LIT && v->kind != EXPR_LIT && optutil_type_eq(u->type, v->type)) {
+        if (ul && !ui && vi && !vl) lk[i] = u, ik[i] = v, ok = 1;
+        else if (vl && !vi && ui && !ul) lk[i] = v, ik[i] = u, ok = 1;
+      }
+      ns[i] = e->u.func.fn == FN_NSEQ;
+    }
+    if (!ok)
+      return unsupported(s->e, x->pos,
+                         "only equality conditions between a column of a correlated scalar "
+                         "subquery and a column of the outer query are supported; rewrite the "
+                         "query with a join");
+    cols[i].id = plan_ctx_new_id(ctx);
+    cols[i].name = "key";
+    cols[i].type = ik[i]->type;
+    cols[i].nullable = ik[i]->nullable;
+    plan_ctx_set_name(ctx, cols[i].id, cols[i].name);
+  }
+  /* the value: a column of the aggregate; NULL from the outer join where the
+   * aggregate over no rows would not be NULL */
+  struct plan_col vc = q->cols[0]; /* before the aggregate gains its key columns */
+  vc.nullable = 1;
+  int vid = vc.id;
+  for (int i = 0; i < nch; i++) {
+    int k = plan_find_id(chain[i], vid);
+    struct expr *ve = k >= 0 ? chain[i]->u.project.exprs[k] : NULL;
+    vid = ve && ve->kind == EXPR_COL ? ve->u.col.id : -1;
+  }
+  int direct = -1;
+  for (int i = 0; i < a->u.agg.ncalls; i++) {
+    if (a->cols[i].id == vid) direct = i;
+    if (never_null_on_empty(a->u.agg.calls[i].fn) && vid != a->cols[i].id)
+      return unsupported(s->e, x->pos,
+                         "a correlated scalar subquery computing an expression over count(...) "
+                         "is not supported; select the count itself");
+  }
+  memcpy(cols + nk, a->cols, sizeof(*cols) * (size_t)a->ncols);
+  a->u.agg.keys = ik;
+  a->u.agg.nkeys = nk;
+  a->cols = cols;
+  a->ncols += nk;
+  for (int i = nch - 1; i >= 0; i--) {
+    struct plan *p = chain[i];
+    struct plan_col *pc = plan_alloc(ctx, sizeof(*pc) * (size_t)(p->ncols + nk));
+    struct expr **pe = plan_alloc(ctx, sizeof(*pe) * (size_t)(p->ncols + nk));
+    if (!pc || !pe) return err_set(s->e, ERR_NOMEM, "out of memory");
+    memcpy(pc, p->cols, sizeof(*pc) * (size_t)p->ncols);
+    memcpy(pe, p->u.project.exprs, sizeof(*pe) * (size_t)p->ncols);
+    for (int k = 0; k < nk; k++) {
+      pc[p->ncols + k] = cols[k];
+      if (!(pe[p->ncols + k] = optutil_colref(ctx, &cols[k])))
+        return err_set(s->e, ERR_NOMEM, "out of memory");
+    }
+    p->cols = pc;
+    p->u.project.exprs = pe;
+    p->ncols += nk;
+  }
+  for (int k = 0; k < nk; k++)
+    if (!(rk[k] = optutil_colref(ctx, &cols[k]))) return err_set(s->e, ERR_NOMEM, "out of memory");
+  struct plan *ch[2] = {sc->left, q};
+  struct plan *j = plan_new(ctx, PLAN_JOIN, ch, 2, 0);
+  if (!j) return err_set(s->e, ERR_NOMEM, "out of memory");
+  j->est_rows = j->est_bytes = -1;
+  j->u.join.type = JOIN_LEFT;
+  j->u.join.left_keys = lk;
+  j->u.join.right_keys = rk;
+  j->u.join.null_safe = ns;
+  j->u.join.nkeys = nk;
+  if (optutil_join_cols(ctx, j)) return err_set(s->e, ERR_NOMEM, "out of memory");
+  sc->left = j;
+  struct expr *v = optutil_colref(ctx, &vc);
+  if (!v) return err_set(s->e, ERR_NOMEM, "out of memory");
+  if (direct >= 0 && (a->u.agg.calls[direct].fn == AGG_COUNT ||
+                      a->u.agg.calls[direct].fn == AGG_COUNT_STAR ||
+                      a->u.agg.calls[direct].fn == AGG_APPROX_COUNT_DISTINCT)) {
+    struct value zero;
+    memset(&zero, 0, sizeof zero);
+    zero.type = v->type;
+    struct expr *args[2] = {v, expr_lit(ctx, &zero)};
+    if (!args[1] || !(v = expr_func(ctx, FN_COALESCE, v->type, args, 2)))
+      return err_set(s->e, ERR_NOMEM, "out of memory");
+    v->nullable = 0;
+  } else if (direct >= 0 && never_null_on_empty(a->u.agg.calls[direct].fn)) {
+    return unsupported(s->e, x->pos,
+                       "a correlated scalar subquery over collect_list/collect_set is not "
+                       "supported");
+  }
+  v->pos = x->pos;
+  *slot = v;
+  return 0;
+}
+
+/* Decorrelate the correlated scalar subqueries in *slot's tree. */
+static int scal_expr(struct scal *sc, struct expr **slot, int depth) {
+  struct expr *x = *slot;
+  if (!x) return 0;
+  if (depth > SUBQUERY_MAX_DEPTH)
+    return err_set(sc->s->e, ERR_TOOBIG, "expression is nested too deeply to optimize");
+  int rc = 0;
+  switch (x->kind) {
+  case EXPR_SUBQUERY: {
+    int *refs = NULL, n = 0;
+    if (optutil_outer_refs(sc->s->ctx, x->u.sub.plan, &refs, &n))
+      return err_set(sc->s->e, ERR_NOMEM, "out of memory");
+    return n > 0 ? decorrelate(sc, x, slot) : 0;
+  }
+  case EXPR_FUNC:
+    for (int i = 0; i < x->u.func.nargs && !rc; i++) rc = scal_expr(sc, &x->u.func.args[i], depth + 1);
+    return rc;
+  case EXPR_CASE:
+    for (int i = 0; i < x->u.cases.n && !rc; i++) {
+      rc = scal_expr(sc, &x->u.cases.when[i], depth + 1);
+      if (!rc) rc = scal_expr(sc, &x->u.cases.then[i], depth + 1);
+    }
+    return rc ? rc : scal_expr(sc, &x->u.cases.otherwise, depth + 1);
+  case EXPR_CAST: return scal_expr(sc, &x->u.cast.arg, depth + 1);
+  case EXPR_IN_LIST:
+    rc = scal_expr(sc, &x->u.in_list.arg, depth + 1);
+    for (int i = 0; i < x->u.in_list.n && !rc; i++) rc = scal_expr(sc, &x->u.in_list.list[i], depth + 1);
+    return rc;
+  case EXPR_LIKE: return scal_expr(sc, &x->u.like.arg, depth + 1);
+  default: return 0;
+  }
+}
+
+/* Correlated scalar subqueries of a projection or filter p become outer
+ * joins under it; a filter then gets a projection restoring its columns. */
+static int rewrite_scalars(struct sq *s, struct plan *p, struct plan **out, int depth) {
+  *out = p;
+  struct scal sc = {s, p->child[0], depth};
+  int rc = 0;
+  if (p->kind == PLAN_PROJECT)
+    for (int i = 0; i < p->ncols && !rc; i++) rc = scal_expr(&sc, &p->u.project.exprs[i], 0);
+  else
+    rc = scal_expr(&sc, &p->u.filter.cond, 0);
+  if (rc || sc.left == p->child[0]) return rc;
+  struct plan *orig = p->child[0];
+  p->child[0] = sc.left;
+  if (p->kind == PLAN_PROJECT) return 0;
+  p->cols = sc.left->cols;
+  p->ncols = sc.left->ncols;
+  struct plan *r = optutil_passthrough(s->ctx, p, orig->cols, orig->ncols);
+  if (!r) return err_set(s->e, ERR_NOMEM, "out of memory");
+  *out = r;
+  return 0;
+}
+
 static int rewrite_rec(struct sq *s, struct plan *p, struct plan **out, int depth) {
   if (depth > SUBQUERY_MAX_DEPTH)
     return err_set(s->e, ERR_TOOBIG, "query is nested too deeply to optimize");
@@ -377,6 +603,19 @@ static int rewrite_rec(struct sq *s, struct plan *p, struct plan **out, int dept
     int rc = rewrite_rec(s, p->child[i], &c, depth + 1);
     if (rc) return rc;
     p->child[i] = c;
+  }
+  if (p->kind == PLAN_PROJECT || p->kind == PLAN_FILTER) {
+    struct plan *r;
+    int rc = rewrite_scalars(s, p, &r, depth);
+    if (rc) return rc;
+    if (r != p) {
+      /* r is the projection restoring filter p's columns */
+      struct plan *f;
+      if ((rc = rewrite_filter(s, p, &f, depth))) return rc;
+      r->child[0] = f;
+      *out = r;
+      return 0;
+    }
   }
   if (p->kind == PLAN_FILTER) return rewrite_filter(s, p, out, depth);
   int rc = optutil_node_exprs(p, check_slot, s);

@@ -17,6 +17,7 @@ void physical_conf_defaults(struct physical_conf *c) {
   c->max_partition_bytes = PATH_DEFAULT_MAX_PARTITION_BYTES;
   c->open_cost_bytes = PATH_DEFAULT_OPEN_COST_BYTES;
   c->parallelism = 2;
+  c->ansi = 0;
 }
 
 /* A planned subtree: its root node and how its output is distributed. */
@@ -1086,7 +1087,8 @@ static int append_value(struct vector *v, const struct value *x) {
   case TYPE_INT: case TYPE_DATE: return vector_append_i32(v, (int32_t)x->i);
   case TYPE_BIGINT: case TYPE_DECIMAL: case TYPE_TIMESTAMP: return vector_append_i64(v, x->i);
   case TYPE_DOUBLE: return vector_append_f64(v, x->d);
-  case TYPE_STRING: return vector_append_str(v, x->s ? x->s : "", x->len);
+  case TYPE_STRING:
+  case TYPE_ARRAY: return vector_append_str(v, x->s ? x->s : "", x->len);
   default: return vector_append_null(v);
   }
 }

@@ -55,6 +55,8 @@ struct physical_conf {
   int64_t max_partition_bytes;   /* spark.sql.files.maxPartitionBytes (128 MiB) */
   int64_t open_cost_bytes;       /* spark.sql.files.openCostInBytes (4 MiB) */
   int parallelism;               /* total task slots (executors x cores) */
+  int ansi;                      /* spark.sql.ansi.enabled (false); read by the
+                                  * statement's planner into plan_ctx.ansi */
 };
 
 void physical_conf_defaults(struct physical_conf *c);

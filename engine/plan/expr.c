@@ -15,6 +15,8 @@ static struct expr *node(struct plan_ctx *ctx, enum expr_kind kind, struct type 
   e->kind = kind;
   e->type = t;
   e->nullable = 1;
+  e->ansi = ctx->ansi != 0;
+  e->try_eval = 0;
   return e;
 }
 
@@ -260,9 +262,11 @@ static const char *const fn_names[FN__COUNT] = {
     [FN_HOUR] = "hour", [FN_MINUTE] = "minute", [FN_SECOND] = "second",
     [FN_DATE_ADD] = "date_add", [FN_DATE_SUB] = "date_sub", [FN_DATEDIFF] = "datediff",
     [FN_ADD_MONTHS] = "add_months", [FN_DATE_TRUNC] = "date_trunc",
-    [FN_DATE_FORMAT] = "date_format", [FN_TS_ADD_INTERVAL] = "timestampadd",
+    [FN_DATE_FORMAT] = "date_format", [FN_TO_DATE_FMT] = "to_date",
+    [FN_TO_TS_FMT] = "to_timestamp", [FN_TS_ADD_INTERVAL] = "timestampadd",
     [FN_CURRENT_DATE] = "current_date", [FN_CURRENT_TIMESTAMP] = "current_timestamp",
-    [FN_HASH] = "hash",
+    [FN_HASH] = "hash", [FN_SIZE] = "size", [FN_ARRAY_CONTAINS] = "array_contains",
+    [FN_SORT_ARRAY] = "sort_array", [FN_ARRAY_DISTINCT] = "array_distinct",
 };
 
 const char *expr_fn_name(enum expr_fn fn) {

@@ -27,10 +27,11 @@
  *     DOUBLE instead when s1+s2 > 18). Overflow of the 18-digit int64 gives
  *     NULL (Spark 3's non-ANSI behaviour).
  *
- * Runtime semantics are Spark 3.x non-ANSI (spark.sql.ansi.enabled=false):
- * division by zero, a failed CAST and integer-overflowing CASTs give NULL;
- * integer ADD/SUB/MUL wrap (Java). Strings compare bytewise (binary
- * collation).
+ * Runtime semantics are Spark 3.x non-ANSI (spark.sql.ansi.enabled=false)
+ * unless a node's ansi flag is set (see struct expr): division by zero and a
+ * CAST of malformed text give NULL; integer ADD/SUB/MUL/negation and
+ * narrowing integer CASTs wrap (Java), DOUBLE to integer CASTs saturate.
+ * Strings compare bytewise (binary collation).
  *
  * Memory: nodes live in the plan arena (plan.h, plan_ctx) and are never freed
  * one by one. */
@@ -79,7 +80,8 @@ enum expr_kind {
 enum expr_fn {
   /* arithmetic: (num, num) -> num of the same type (see DECIMAL above) */
   FN_ADD, FN_SUB, FN_MUL,
-  FN_DIV,  /* (DOUBLE, DOUBLE) -> DOUBLE; x/0 -> NULL */
+  FN_DIV,  /* (DOUBLE, DOUBLE) -> DOUBLE, or (DECIMAL, DECIMAL) -> DECIMAL of
+            * Spark's result scale, rounded HALF_UP; x/0 -> NULL */
   FN_IDIV, /* (BIGINT, BIGINT) -> BIGINT, truncating; x div 0 -> NULL */
   FN_MOD,  /* (num, num) -> num, sign of the dividend; x % 0 -> NULL */
   FN_NEG,  /* (num) -> num */
@@ -124,6 +126,9 @@ enum expr_fn {
   FN_DATE_TRUNC, /* (STRING unit, TIMESTAMP) -> TIMESTAMP: year quarter month
                   * week day hour minute second */
   FN_DATE_FORMAT, /* (TIMESTAMP, STRING pattern) -> STRING, Spark patterns */
+  FN_TO_DATE_FMT, FN_TO_TS_FMT, /* (STRING, STRING pattern) -> DATE / TIMESTAMP:
+                                 * to_date/to_timestamp with a format; NULL
+                                 * when the text does not match it */
   FN_TS_ADD_INTERVAL, /* (TIMESTAMP, BIGINT months, BIGINT days, BIGINT
                        * micros) -> TIMESTAMP; the analyzer lowers DATE +/-
                        * INTERVAL to DATE_ADD/ADD_MONTHS when it has no time
@@ -132,6 +137,11 @@ enum expr_fn {
   FN_CURRENT_TIMESTAMP, /* () -> TIMESTAMP; constant within a query */
   /* hashing */
   FN_HASH, /* (T...) -> INT: Spark's murmur3 hash with seed 42 */
+  /* arrays (engine/exec/eval_array.c) */
+  FN_SIZE,           /* (ARRAY) -> INT, never NULL: -1 for NULL (legacy sizeOfNull) */
+  FN_ARRAY_CONTAINS, /* (ARRAY<T>, T) -> BOOLEAN; NULL if not found and a NULL element */
+  FN_SORT_ARRAY,     /* (ARRAY<T>, BOOLEAN asc const) -> ARRAY<T>, NULLs first if asc */
+  FN_ARRAY_DISTINCT, /* (ARRAY<T>) -> ARRAY<T>, first occurrences in order */
   FN__COUNT
 };
 
@@ -142,6 +152,13 @@ struct expr {
   struct type type;
   int nullable;          /* 0 only when the value can never be NULL */
   struct ast_pos pos;    /* where the user wrote it (errors), may be zero */
+  /* Evaluation mode (Spark's EvalMode), fixed when the node is built so
+   * executors that re-plan a job see the same: ansi copies plan_ctx.ansi
+   * (spark.sql.ansi.enabled): integer overflow, division by zero and failed
+   * casts raise errors instead of wrapping or giving NULL (sum() follows
+   * its argument's flag). try_eval marks try_cast/try_add/...: those give
+   * NULL on such failures whatever ansi says. */
+  uint8_t ansi, try_eval;
   union {
     struct value lit;
     struct {

@@ -247,7 +247,10 @@ const char *plan_join_type_name(enum plan_join_type t) {
 static const char *const agg_names[AGG__COUNT] = {
     [AGG_COUNT_STAR] = "count", [AGG_COUNT] = "count", [AGG_SUM] = "sum", [AGG_AVG] = "avg",
     [AGG_MIN] = "min", [AGG_MAX] = "max", [AGG_FIRST] = "first",
-    [AGG_STDDEV_SAMP] = "stddev_samp", [AGG_VAR_SAMP] = "var_samp"};
+    [AGG_STDDEV_SAMP] = "stddev_samp", [AGG_VAR_SAMP] = "var_samp",
+    [AGG_COLLECT_LIST] = "collect_list", [AGG_COLLECT_SET] = "collect_set",
+    [AGG_VAR_POP] = "var_pop", [AGG_STDDEV_POP] = "stddev_pop",
+    [AGG_APPROX_COUNT_DISTINCT] = "approx_count_distinct"};
 
 const char *agg_fn_name(enum agg_fn fn) {
   return (fn >= 0 && fn < AGG__COUNT) ? agg_names[fn] : "?";

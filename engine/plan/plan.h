@@ -38,6 +38,8 @@ struct plan_ctx {
   struct ast_arena *arena; /* owned */
   int next_id;             /* next column id */
   int64_t now_us;          /* CURRENT_TIMESTAMP of this query (UTC micros) */
+  int ansi;                /* spark.sql.ansi.enabled: stamped on every new
+                            * expression node (struct expr.ansi) */
   const char **id_names;   /* owned array (names borrowed from the arena):
                             * display name per column id, for dumps */
   int id_names_cap;
@@ -107,11 +109,17 @@ enum agg_fn {
   AGG_COUNT_STAR, /* count(*): no argument, BIGINT, never NULL */
   AGG_COUNT,      /* count(x): non-NULL values, BIGINT, never NULL */
   AGG_SUM,        /* INT/BIGINT -> BIGINT; DOUBLE -> DOUBLE;
-                   * DECIMAL(p,s) -> DECIMAL(18,s); NULL if no non-NULL value */
+                   * DECIMAL(p,s) -> DECIMAL(min(18,p+10),s); NULL if no non-NULL value */
   AGG_AVG,        /* num -> DOUBLE; DECIMAL(p,s) -> DECIMAL(min(18,p+4),s+4) */
   AGG_MIN, AGG_MAX, /* T -> T */
   AGG_FIRST,      /* first non-NULL value seen (any_value, first(x, true)) */
   AGG_STDDEV_SAMP, AGG_VAR_SAMP, /* DOUBLE -> DOUBLE; NULL for < 2 values */
+  AGG_COLLECT_LIST, AGG_COLLECT_SET, /* T -> ARRAY<T>, NULLs skipped, never NULL
+                                      * ([] for no values); partial state ARRAY<T> */
+  AGG_VAR_POP, AGG_STDDEV_POP, /* DOUBLE -> DOUBLE; NULL for no values */
+  AGG_APPROX_COUNT_DISTINCT, /* T -> BIGINT, never NULL: HyperLogLog++ (hll.h)
+                              * with precision param; partial state the
+                              * registers as a STRING of 2^param bytes */
   AGG__COUNT
 };
 
@@ -123,6 +131,7 @@ struct plan_agg_call {
   int distinct;
   struct expr *filter;
   struct type type;    /* result type */
+  int param;           /* APPROX_COUNT_DISTINCT: HLL++ precision p (0: default) */
 };
 
 enum win_fn {

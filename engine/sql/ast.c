@@ -389,6 +389,12 @@ int ast_dump_type(struct type t, struct buf *out) {
     case TYPE_DATE: return buf_puts(out, "date");
     case TYPE_TIMESTAMP: return buf_puts(out, "timestamp");
     case TYPE_INTERVAL: return buf_puts(out, "interval");
+    case TYPE_ARRAY: {
+      struct type e = type_elem(t);
+      int rc = buf_puts(out, "array<");
+      if (!rc) rc = ast_dump_type(e, out);
+      return rc ? rc : buf_putc(out, '>');
+    }
     case TYPE__COUNT: break;
   }
   return buf_puts(out, "unknown");
@@ -443,6 +449,7 @@ static void dlit(struct dump *d, const struct ast_lit *l) {
       putf(d, "(interval %" PRId32 "m %" PRId32 "d %" PRId64 "us)", l->months, l->days,
            l->micros);
       return;
+    case TYPE_ARRAY: /* never a literal */
     case TYPE__COUNT: break;
   }
   put(d, "(?)");
@@ -976,6 +983,12 @@ static void dstmt(struct dump *d, const struct ast_stmt *s) {
       return;
     case AST_S_DESCRIBE:
       put(d, "(describe ");
+      if (s->u.describe.query) {
+        put(d, "query ");
+        dstmt(d, s->u.describe.query);
+        put(d, ")");
+        return;
+      }
       put_name(d, &s->u.describe.name);
       dflag(d, s->u.describe.extended, "extended");
       put(d, ")");

@@ -400,7 +400,8 @@ struct ast_stmt {
     } show_tables;
     struct {
       struct ast_name name;
-      int extended; /* EXTENDED or FORMATTED */
+      int extended;          /* EXTENDED or FORMATTED */
+      struct ast_stmt *query; /* DESCRIBE [QUERY] query: an AST_S_QUERY, same arena; else NULL */
     } describe;
     struct {
       enum ast_explain_mode mode;

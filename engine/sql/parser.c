@@ -18,6 +18,7 @@
 #include "engine/sql/parser.h"
 
 #include <errno.h>
+#include <strings.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -2461,6 +2462,25 @@ static int parse_stmt(struct parser *p, struct ast_stmt *s) {
     case KW_DESC:
       advance(p);
       s->kind = AST_S_DESCRIBE;
+      /* DESCRIBE [QUERY] query: the query's columns (QUERY is not a keyword:
+       * DESCRIBE query names a table). */
+      {
+        const struct lexer_token *w = peek(p, 0);
+        int has_query_word = w->kind == TOK_WORD && w->length == 5 &&
+                             !strncasecmp(p->src + w->offset, "QUERY", 5) && query_starts(p, 1);
+        if (has_query_word || query_starts(p, 0)) {
+          if (has_query_word) advance(p);
+          struct lexer_token it = *peek(p, 0);
+          struct ast_stmt *inner = alloc(p, sizeof *inner);
+          if (!inner) return 0;
+          inner->arena = p->arena;
+          inner->kind = AST_S_QUERY;
+          if (!(inner->u.query = parse_query(p))) return 0;
+          inner->pos = pos_from(p, &it);
+          s->u.describe.query = inner;
+          return 1;
+        }
+      }
       /* TABLE is optional: DESCRIBE t and DESCRIBE TABLE t. */
       accept_kw(p, KW_TABLE);
       if ((is_kw(p, KW_EXTENDED) || is_kw(p, KW_FORMATTED)) && is_ident_tok(peek(p, 1))) {

@@ -112,6 +112,11 @@ const char *schema_type_sql(struct type t, char *tmp) {
     case TYPE_DATE: return "DATE";
     case TYPE_TIMESTAMP: return "TIMESTAMP";
     case TYPE_INTERVAL: return "INTERVAL";
+    case TYPE_ARRAY: {
+      char et[32];
+      snprintf(tmp, 32, "ARRAY<%s>", schema_type_sql(type_elem(t), et));
+      return tmp;
+    }
     default: return "UNKNOWN";
   }
 }
@@ -128,6 +133,11 @@ const char *schema_type_json(struct type t, char *tmp) {
     case TYPE_DATE: return "date";
     case TYPE_TIMESTAMP: return "timestamp";
     case TYPE_INTERVAL: return "interval";
+    case TYPE_ARRAY: {
+      char et[32];
+      snprintf(tmp, 32, "array<%s>", schema_type_json(type_elem(t), et));
+      return tmp;
+    }
     default: return "unknown";
   }
 }
@@ -180,9 +190,17 @@ int schema_to_json(const struct schema *s, struct buf *out) {
     const struct schema_col *c = &s->cols[i];
     rc = buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
     rc = rc ? rc : json_str(out, c->name);
-    rc = rc ? rc
-            : buf_printf(out, ",\"type\":\"%s\",\"nullable\":%s,\"metadata\":{}}",
-                         schema_type_json(c->type, tmp), c->nullable ? "true" : "false");
+    if (c->type.id == TYPE_ARRAY) /* Spark writes an ArrayType as an object */
+      rc = rc ? rc
+              : buf_printf(out,
+                           ",\"type\":{\"type\":\"array\",\"elementType\":\"%s\","
+                           "\"containsNull\":true},\"nullable\":%s,\"metadata\":{}}",
+                           schema_type_json(type_elem(c->type), tmp),
+                           c->nullable ? "true" : "false");
+    else
+      rc = rc ? rc
+              : buf_printf(out, ",\"type\":\"%s\",\"nullable\":%s,\"metadata\":{}}",
+                           schema_type_json(c->type, tmp), c->nullable ? "true" : "false");
   }
   return rc ? rc : buf_puts(out, "]}");
 }

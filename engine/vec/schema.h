@@ -51,11 +51,13 @@ int schema_copy(struct schema *dst, const struct schema *src);
 int schema_find(const struct schema *s, const char *name);
 
 /* Spark's SQL type name: BOOLEAN INT BIGINT DOUBLE DECIMAL(p,s) STRING DATE
- * TIMESTAMP (static or written into tmp, which must hold 32 bytes). */
+ * TIMESTAMP ARRAY<INT> (static or written into tmp, which must hold 32
+ * bytes). */
 const char *schema_type_sql(struct type t, char *tmp);
 
 /* Spark's JSON type name: boolean integer long double decimal(p,s) string
- * date timestamp. */
+ * date timestamp; array<integer> for an array (schema_to_json writes the
+ * ArrayType object instead). */
 const char *schema_type_json(struct type t, char *tmp);
 
 /* StructType.toDDL: "a INT,b STRING NOT NULL,`x y` DOUBLE" (names that are
@@ -63,7 +65,9 @@ const char *schema_type_json(struct type t, char *tmp);
 int schema_to_ddl(const struct schema *s, struct buf *out);
 
 /* StructType.json: {"type":"struct","fields":[{"name":"a","type":"integer",
- * "nullable":true,"metadata":{}},...]}. Appends to out. */
+ * "nullable":true,"metadata":{}},...]}; an array column's "type" is
+ * {"type":"array","elementType":"integer","containsNull":true}. Appends to
+ * out. */
 int schema_to_json(const struct schema *s, struct buf *out);
 
 /* Parse a DDL column list ("a INT, `b c` DECIMAL(10,2) NOT NULL, d STRING")

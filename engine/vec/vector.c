@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
+#include "engine/vec/array.h"
 #include "engine/vec/datetime.h"
 #include "engine/vec/numparse.h"
 
@@ -19,7 +20,8 @@ size_t vector_elem_size(enum type_id id) {
     case TYPE_DECIMAL:
     case TYPE_TIMESTAMP:
     case TYPE_DOUBLE: return 8;
-    case TYPE_STRING: return sizeof(struct sv);
+    case TYPE_STRING:
+    case TYPE_ARRAY: return sizeof(struct sv);
     default: return 0;
   }
 }
@@ -29,7 +31,7 @@ int vector_init(struct vector *v, struct type t, uint32_t capacity, struct arena
   v->type = t;
   size_t es = vector_elem_size(t.id);
   if (!es || capacity == 0 || capacity > VECTOR_MAX_CAPACITY) return ERR_INVAL;
-  if (t.id == TYPE_STRING && !heap) return ERR_INVAL;
+  if (type_is_varlen(t.id) && !heap) return ERR_INVAL;
   v->data = calloc(capacity, es);
   v->validity = calloc(bitmap_words(capacity), sizeof(uint64_t));
   if (!v->data || !v->validity) {
@@ -113,7 +115,7 @@ int vector_set_str(struct vector *v, uint32_t i, const char *p, size_t n) {
 }
 
 int vector_append_str(struct vector *v, const char *p, size_t n) {
-  int rc = append_slot(v, TYPE_STRING, TYPE_STRING, TYPE_STRING);
+  int rc = append_slot(v, TYPE_STRING, TYPE_ARRAY, TYPE_STRING);
   if (rc) return rc;
   rc = vector_set_str(v, v->count, p, n);
   if (rc == 0) v->count++;
@@ -240,6 +242,7 @@ int vector_to_text(const struct vector *v, uint32_t i, struct buf *out) {
     case TYPE_DATE: return buf_append(out, tmp, datetime_format_date(vector_i32(v)[i], tmp));
     case TYPE_TIMESTAMP:
       return buf_append(out, tmp, datetime_format_timestamp(vector_i64(v)[i], tmp));
+    case TYPE_ARRAY: return array_format(vector_sv(v)[i], v->type, out);
     default: return ERR_INVAL;
   }
 }

@@ -2,13 +2,14 @@
  *
  * Physical layout per logical type (engine/types.h):
  *   BOOLEAN uint8_t, INT/DATE int32_t, BIGINT/DECIMAL/TIMESTAMP int64_t,
- *   DOUBLE double, STRING struct sv (16-byte string view).
+ *   DOUBLE double, STRING struct sv (16-byte string view), ARRAY struct sv
+ *   over the encoded array (engine/vec/array.h).
  * Invariants:
  *   - data holds capacity elements; rows [0, count) are meaningful;
  *   - validity has bitmap_words(capacity) words, bit i set = row i not NULL;
  *     the value slot of a NULL row is zeroed by the helpers (kernels may read
  *     it without branching);
- *   - STRING bytes live in *heap (normally the owning batch's arena), so a
+ *   - STRING and ARRAY bytes live in *heap (normally the owning batch's arena), so a
  *     vector never frees string bytes itself; views stay valid until that
  *     arena is reset. */
 #ifndef KINDLING_ENGINE_VEC_VECTOR_H
@@ -86,7 +87,7 @@ int vector_append_bool(struct vector *v, int b);
 int vector_append_i32(struct vector *v, int32_t x); /* INT, DATE */
 int vector_append_i64(struct vector *v, int64_t x); /* BIGINT, DECIMAL, TIMESTAMP */
 int vector_append_f64(struct vector *v, double x);
-/* Copies n bytes of p into the heap. */
+/* Copies n bytes of p into the heap (STRING, or ARRAY's encoded bytes). */
 int vector_append_str(struct vector *v, const char *p, size_t n);
 
 /* Store a copy of (p, n) as row i's string (i < capacity) and mark it
@@ -97,7 +98,8 @@ int vector_set_str(struct vector *v, uint32_t i, const char *p, size_t n);
  * NULL, true/false, integers, doubles as Java's Double.toString (1.0,
  * 1.0E10, 1.234E-5, NaN, Infinity), decimals with exactly scale digits, DATE
  * yyyy-MM-dd, TIMESTAMP yyyy-MM-dd HH:mm:ss[.ffffff] (trailing zeros of the
- * fraction dropped), strings verbatim. Returns 0 or a buf error. */
+ * fraction dropped), strings verbatim, arrays as [e1, e2, null] (elements
+ * formatted the same way). Returns 0 or a buf error. */
 int vector_to_text(const struct vector *v, uint32_t i, struct buf *out);
 
 /* Java Double.toString of x (shortest digits that round-trip). */

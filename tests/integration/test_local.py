@@ -44,6 +44,34 @@ def test_sql_cell_gives_a_typed_table(kernel):
     assert "long" in d["text/html"] and "&lt;" not in text
 
 
+def test_array_results_display_as_spark_shows_them(kernel):
+    r, _ = kernel.execute("%%sql\n" + EMP, timeout=60)
+    assert r["content"]["status"] == "ok", r["content"]
+    r, msgs = kernel.execute(
+        "%%sql\nSELECT dept, sort_array(collect_list(name)) AS names, "
+        "sort_array(collect_set(salary)) AS pay, size(collect_list(id)) AS n FROM emp "
+        "WHERE dept IS NOT NULL GROUP BY dept ORDER BY dept")
+    assert r["content"]["status"] == "ok", r["content"]
+    d = displays(msgs)[-1]
+    res = d["application/vnd.dataresource+json"]
+    rows = {x["dept"]: x for x in res["data"]}
+    types = {f["name"]: f["type"] for f in res["schema"]["fields"]}
+    # JSON results carry real arrays, sorted here as sort_array sorted them.
+    assert types["names"] == "array" and types["pay"] == "array", types
+    names10 = rows[10]["names"]
+    assert isinstance(names10, list) and names10 == sorted(names10) and len(names10) == 2
+    assert rows[10]["pay"] == sorted(rows[10]["pay"]) and rows[10]["n"] == 2
+    # The text grid prints them as show() does: [a, b], strings unquoted.
+    text = d["text/plain"]
+    assert "[%s, %s]" % tuple(names10) in text, text
+    assert '"' not in text.split("\n", 3)[3]
+    # The HTML shows the element type and stays escaped.
+    assert "array&lt;string&gt;" in d["text/html"]
+    r, msgs = kernel.execute("%%sql\nSELECT collect_list(s) AS l FROM VALUES ('<b>x</b>') AS t(s)")
+    html = displays(msgs)[-1]["text/html"]
+    assert "[&lt;b&gt;x&lt;/b&gt;]" in html and "<b>x</b>" not in html
+
+
 def test_maxrows_and_quiet_and_output_var(kernel):
     kernel.execute("%%sql\n" + EMP)
     r, msgs = kernel.execute("%%sql -n 2\nSELECT id FROM emp ORDER BY id")

@@ -473,9 +473,14 @@ static void test_cast(void) {
 
   struct type td[] = {T_D};
   b = mkb(1, td, "1.9|-1.9|1e10|NaN|2.675|-0.0|\\N");
-  TAP_EQ_STR(ev(cast(col(0, T_D), T_I), b), "1,-1,NULL,NULL,2,0,NULL",
-             "double -> int truncates, out of range NULL");
-  TAP_EQ_STR(ev(cast(col(0, T_D), T_L), b), "1,-1,10000000000,NULL,2,0,NULL", "double -> bigint");
+  TAP_EQ_STR(ev(cast(col(0, T_D), T_I), b), "1,-1,2147483647,0,2,0,NULL",
+             "double -> int truncates, saturates, NaN 0 (Java, Spark's non-ANSI CAST)");
+  TAP_EQ_STR(ev(cast(col(0, T_D), T_L), b), "1,-1,10000000000,0,2,0,NULL", "double -> bigint");
+  {
+    struct expr *tc = cast(col(0, T_D), T_I);
+    tc->try_eval = 1;
+    TAP_EQ_STR(ev(tc, b), "1,-1,NULL,NULL,2,0,NULL", "try_cast double -> int: out of range NULL");
+  }
   TAP_EQ_STR(ev(cast(col(0, T_D), dec(10, 2)), b), "1.90,-1.90,NULL,NULL,2.68,0.00,NULL",
              "double -> decimal HALF_UP via the shortest text");
   TAP_EQ_STR(ev(cast(col(0, T_D), T_S), b),
@@ -486,8 +491,13 @@ static void test_cast(void) {
 
   struct type tl[] = {T_L};
   b = mkb(1, tl, "2147483647|2147483648|-2147483649|-5");
-  TAP_EQ_STR(ev(cast(col(0, T_L), T_I), b), "2147483647,NULL,NULL,-5",
-             "bigint -> int out of range NULL");
+  TAP_EQ_STR(ev(cast(col(0, T_L), T_I), b), "2147483647,-2147483648,2147483647,-5",
+             "bigint -> int wraps (Java, Spark's non-ANSI CAST)");
+  {
+    struct expr *tc = cast(col(0, T_L), T_I);
+    tc->try_eval = 1;
+    TAP_EQ_STR(ev(tc, b), "2147483647,NULL,NULL,-5", "try_cast bigint -> int: out of range NULL");
+  }
   TAP_EQ_STR(ev(cast(col(0, T_L), T_S), b), "2147483647,2147483648,-2147483649,-5",
              "bigint -> string");
   TAP_EQ_STR(ev(cast(col(0, T_L), dec(10, 0)), b), "2147483647,2147483648,-2147483649,-5",
@@ -1009,6 +1019,82 @@ static void test_select_big(void) {
   free(qnull);
 }
 
+/* ANSI mode (expr.ansi): the first row a lenient kernel would make NULL or
+ * wrap fails the evaluation, wherever it is in the batch (word-wise check)
+ * and only if the selection reaches it; try_eval nodes give NULL. */
+static void test_ansi(void) {
+  ctx->ansi = 1;
+  /* 130 rows: the overflow at row 70 (second validity word) */
+  char spec[2048];
+  size_t at = 0;
+  for (int r = 0; r < 130; r++)
+    at += (size_t)snprintf(spec + at, sizeof spec - at, r ? "|%d" : "%d",
+                           r == 70 ? 2147483647 : r);
+  struct type ti[] = {T_I};
+  struct batch *b = mkb(1, ti, spec);
+  const char *got = ev(fn(FN_ADD, T_I, 2, col(0, T_I), lit_i(T_I, 1)), b);
+  TAP_OK(strstr(got, "[ARITHMETIC_OVERFLOW] integer overflow. Use 'try_add'") != NULL,
+         "ANSI int + overflows at row 70: %s", got);
+  got = ev(fn(FN_MUL, T_I, 2, col(0, T_I), col(0, T_I)), b);
+  TAP_OK(strstr(got, "Use 'try_multiply'") != NULL, "ANSI int * overflows: %.60s", got);
+  /* a filter that drops row 70 first: the selection never reaches it */
+  struct expr *lt = fn(FN_LT, T_B, 2, col(0, T_I), lit_i(T_I, 50));
+  struct expr *gt = fn(FN_GT, T_B, 2, fn(FN_ADD, T_I, 2, col(0, T_I), lit_i(T_I, 1)),
+                       lit_i(T_I, 47));
+  TAP_EQ_STR(sel_rows(fn(FN_AND, T_B, 2, lt, gt), b), "47,48,49",
+             "ANSI + over a selection that skips the overflowing row");
+  gt = fn(FN_GT, T_B, 2, fn(FN_ADD, T_I, 2, col(0, T_I), lit_i(T_I, 1)), lit_i(T_I, 47));
+  lt = fn(FN_GT, T_B, 2, col(0, T_I), lit_i(T_I, 60)); /* row 70 holds INT_MAX */
+  TAP_EQ_STR(sel_rows(fn(FN_AND, T_B, 2, lt, gt), b), "ERR",
+             "ANSI + over a selection that reaches it fails");
+  struct expr *t = fn(FN_ADD, T_I, 2, col(0, T_I), lit_i(T_I, 1));
+  t->try_eval = 1;
+  got = ev(t, b);
+  TAP_OK(strncmp(got, "1,2,3", 5) == 0 && strstr(got, ",70,NULL,72,") != NULL,
+         "try_add: NULL at the overflow only");
+  batch_free(b);
+
+  struct type tl[] = {T_L, T_L};
+  b = mkb(2, tl, "7|-9223372036854775808|5|\\N", "2|-1|0|0");
+  TAP_OK(strstr(ev(fn(FN_IDIV, T_L, 2, col(0, T_L), col(1, T_L)), b),
+                "[ARITHMETIC_OVERFLOW] Overflow in integral divide") != NULL,
+         "ANSI div: MIN div -1 overflows before the zero divisor");
+  TAP_OK(strstr(ev(fn(FN_MOD, T_L, 2, col(0, T_L), col(1, T_L)), b), "[DIVIDE_BY_ZERO]") != NULL,
+         "ANSI %%: zero divisor (a NULL dividend over 0 stays NULL)");
+  TAP_OK(strstr(ev(fn(FN_NEG, T_L, 1, col(0, T_L)), b), "[ARITHMETIC_OVERFLOW] long overflow.") !=
+             NULL,
+         "ANSI unary minus of the smallest BIGINT");
+  batch_free(b);
+
+  struct type ts[] = {T_S};
+  b = mkb(1, ts, "12| 7 |\\N|1x");
+  TAP_OK(strstr(ev(cast(col(0, T_S), T_I), b),
+                "[CAST_INVALID_INPUT] The value '1x' of the type \"STRING\" cannot be cast to "
+                "\"INT\"") != NULL,
+         "ANSI cast of malformed text names the value");
+  struct expr *tc = cast(col(0, T_S), T_I);
+  tc->try_eval = 1;
+  TAP_EQ_STR(ev(tc, b), "12,7,NULL,NULL", "try_cast in ANSI mode: NULL");
+  batch_free(b);
+
+  /* constants: 1/0 is left to run time, so a CASE that never takes it folds */
+  struct value v;
+  struct expr *div0 = fn(FN_DIV, T_D, 2, lit_d(1), lit_d(0));
+  struct expr *cs = expr_func(ctx, FN_IF, T_D,
+                              (struct expr *[]){lit_i(T_B, 0), div0, lit_d(2)}, 3);
+  err_clear(&err);
+  int rc = eval_constant(cs, ctx, &v, &err);
+  TAP_OK(rc == 0 && !v.is_null && v.d == 2.0, "ANSI constant: IF(false, 1/0, 2) is 2");
+  err_clear(&err);
+  rc = eval_constant(div0, ctx, &v, &err);
+  TAP_OK(rc == ERR_SQL && strstr(err.msg, "[DIVIDE_BY_ZERO]"), "ANSI constant 1/0 raises: %s",
+         err.msg);
+  ctx->ansi = 0;
+  err_clear(&err);
+  rc = eval_constant(fn(FN_DIV, T_D, 2, lit_d(1), lit_d(0)), ctx, &v, &err);
+  TAP_OK(rc == 0 && v.is_null, "non-ANSI constant 1/0 is NULL");
+}
+
 int main(void) {
   ctx = plan_ctx_new();
   test_arith();
@@ -1026,6 +1112,7 @@ int main(void) {
   test_more();
   test_like_random();
   test_select_big();
+  test_ansi();
   plan_ctx_free(ctx);
   return tap_done();
 }

@@ -561,12 +561,15 @@ static void test_agg_many(void) {
                                call(AGG_SUM, col(3, T_DBL), T_DBL),
                                call(AGG_MAX, col(4, T_STR), T_STR),
                                call(AGG_AVG, col(2, T_BIG), T_DBL),
-                               call(AGG_MIN, col(3, T_DBL), T_DBL)};
+                               call(AGG_MIN, col(3, T_DBL), T_DBL),
+                               /* sketches merge exactly: any split, same registers */
+                               call(AGG_APPROX_COUNT_DISTINCT, col(2, T_BIG), T_BIG)};
+  c2[6].param = 4; /* 16 registers: small spill files */
   struct rows full, small;
   for (int mode = 0; mode < 2; mode++) {
     saved = rng_state;
     task_reset(0);
-    op = op_hash_agg(&task, gen_src(600000, 400000, 2048, 1), AGG_COMPLETE, keys, 2, c2, 6, &e);
+    op = op_hash_agg(&task, gen_src(600000, 400000, 2048, 1), AGG_COMPLETE, keys, 2, c2, 7, &e);
     drain(op, &full, &e);
     op_close(op);
     int64_t peak_full = task.peak_mem;
@@ -575,11 +578,11 @@ static void test_agg_many(void) {
     struct op *in = gen_src(600000, 400000, 2048, 1);
     if (mode == 1) {
       /* PARTIAL under the small budget then FINAL under the small budget. */
-      in = op_hash_agg(&task, in, AGG_PARTIAL, keys, 2, c2, 6, &e);
+      in = op_hash_agg(&task, in, AGG_PARTIAL, keys, 2, c2, 7, &e);
       struct expr *fk[] = {col(0, T_BIG), col(1, T_BIG)};
-      op = op_hash_agg(&task, in, AGG_FINAL, fk, 2, c2, 6, &e);
+      op = op_hash_agg(&task, in, AGG_FINAL, fk, 2, c2, 7, &e);
     } else {
-      op = op_hash_agg(&task, in, AGG_COMPLETE, keys, 2, c2, 6, &e);
+      op = op_hash_agg(&task, in, AGG_COMPLETE, keys, 2, c2, 7, &e);
     }
     int rc = drain(op, &small, &e);
     TAP_OK(rc == 0, "agg spill run ok (%s)", mode ? "partial+final" : "complete");
