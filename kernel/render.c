@@ -14,7 +14,9 @@
 const char *render_type_name(json_t *type, char *buf, size_t n) {
   if (json_is_string(type)) return json_string_value(type);
   const char *t = json_string_value(json_object_get(type, "type"));
-  snprintf(buf, n, "%s", t ? t : "?");
+  const char *et = json_string_value(json_object_get(type, "elementType"));
+  if (t && et && !strcmp(t, "array")) snprintf(buf, n, "array<%s>", et);
+  else snprintf(buf, n, "%s", t ? t : "?");
   return buf;
 }
 
@@ -29,6 +31,16 @@ static int cell_put(struct buf *b, json_t *v) {
   /* Spark prints doubles as Java's Double.toString: the shortest digits
    * that read back to the same value (0.1, not 0.10000000000000001). */
   if (json_is_real(v)) return vector_format_double(json_real_value(v), b);
+  if (json_is_array(v)) {
+    /* As Spark's show(): [1, 2, null], strings unquoted. */
+    int rc = buf_putc(b, '[');
+    for (size_t i = 0; i < json_array_size(v) && !rc; i++) {
+      json_t *x = json_array_get(v, i);
+      if (i) rc = buf_puts(b, ", ");
+      if (!rc) rc = json_is_null(x) ? buf_puts(b, "null") : cell_put(b, x);
+    }
+    return rc ? rc : buf_putc(b, ']');
+  }
   char *j = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
   int rc = j ? buf_puts(b, j) : 0;
   free(j);
@@ -191,6 +203,7 @@ json_t *render_table(const struct table *t) {
     else if (strcmp(tn, "boolean") == 0) ts = "boolean";
     else if (strcmp(tn, "date") == 0) ts = "date";
     else if (strcmp(tn, "timestamp") == 0) ts = "datetime";
+    else if (strncmp(tn, "array", 5) == 0) ts = "array";
     const char *fname = json_string_value(json_object_get(f, "name"));
     json_array_append_new(dfields, json_pack("{s:s, s:s}", "name", fname ? fname : "", "type", ts));
   }
