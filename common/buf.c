@@ -104,3 +104,17 @@ char *buf_steal(struct buf *b) {
   b->len = b->alloc = 0;
   return s;
 }
+
+int buf_put_json_str(struct buf *b, const char *p, size_t n) {
+  int rc = buf_putc(b, '"');
+  for (size_t k = 0; k < n && rc == 0; k++) {
+    unsigned char c = (unsigned char)p[k];
+    if (c == '"' || c == '\\') rc = buf_printf(b, "\\%c", c);
+    else if (c == '\n') rc = buf_puts(b, "\\n");
+    else if (c == '\t') rc = buf_puts(b, "\\t");
+    else if (c == '\r') rc = buf_puts(b, "\\r");
+    else if (c < 0x20) rc = buf_printf(b, "\\u%04x", c);
+    else rc = buf_putc(b, (char)c);
+  }
+  return rc ? rc : buf_putc(b, '"');
+}

@@ -32,6 +32,9 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 int buf_put_int(struct buf *b, long long x);
 /* Append s with HTML special characters (&<>"') escaped. */
 int buf_put_html(struct buf *b, const char *s);
+/* Append p[0..n) as a JSON string literal: quotes, backslash escapes for
+ * '"', '\\' and control characters; other bytes (UTF-8) verbatim. */
+int buf_put_json_str(struct buf *b, const char *p, size_t n);
 /* Detach the data: returns a new NUL-terminated string (caller frees) and
  * leaves b empty. Never NULL unless out of memory. */
 char *buf_steal(struct buf *b);

@@ -1409,29 +1409,43 @@ static int stmt_ctas(struct stmt_ctx *sc, const struct ast_stmt *st) {
   return rc;
 }
 
-static int stmt_explain(struct stmt_ctx *sc, const struct ast_stmt *st) {
-  const struct ast_stmt *inner = st->u.explain.stmt;
-  if (!inner || !stmt_query(inner))
-    return err_set(sc->e, ERR_UNSUPPORTED, "EXPLAIN supports queries only");
+/* Point e at (line, col) of the script, as a position within statement st
+ * (the caller of run_stmt makes it the script's again). */
+static void err_at_stmt(struct err *e, const struct ast_stmt *st, int line, int col) {
+  e->line = line - st->pos.line + 1;
+  e->column = line == st->pos.line ? col - st->pos.column + 1 : col;
+}
+
+/* Plan the query of EXPLAIN or DESCRIBE QUERY (inner, part of st) without
+ * running anything: scalar subqueries stay in the plan. physical: also plan
+ * stages. *out: new. An error points into st. */
+static int prepare_inner(struct stmt_ctx *sc, const struct ast_stmt *st,
+                         const struct ast_stmt *inner, int physical, struct planned **out) {
   struct engine *en = sc->en;
   struct physical_conf pc;
   physical_settings(&en->conf, task_slots(en), &pc);
-  /* Scalar subqueries are not run for EXPLAIN: they stay in the plan. */
   struct scalars s;
   memset(&s, 0, sizeof s);
   s.target = -1;
   s.keep = 1;
-  struct planned *p = NULL;
   /* Re-parse only the inner statement's text. */
   const char *it = sc->text + (inner->pos.offset - st->pos.offset);
-  int rc = prepare(en->cat, it, inner->pos.length, &pc, &s, 1, &p, sc->e);
+  int rc = prepare(en->cat, it, inner->pos.length, &pc, &s, physical, out, sc->e);
   if (rc && sc->e->line > 0) {
-    /* The position is the inner query's: make it the EXPLAIN statement's. */
+    /* The position is the inner query's. */
     int line = inner->pos.line + sc->e->line - 1;
-    int col = sc->e->line == 1 ? inner->pos.column + sc->e->column - 1 : sc->e->column;
-    sc->e->line = line - st->pos.line + 1;
-    sc->e->column = line == st->pos.line ? col - st->pos.column + 1 : col;
+    err_at_stmt(sc->e, st, line,
+                sc->e->line == 1 ? inner->pos.column + sc->e->column - 1 : sc->e->column);
   }
+  return rc;
+}
+
+static int stmt_explain(struct stmt_ctx *sc, const struct ast_stmt *st) {
+  const struct ast_stmt *inner = st->u.explain.stmt;
+  if (!inner || !stmt_query(inner))
+    return err_set(sc->e, ERR_UNSUPPORTED, "EXPLAIN supports queries only");
+  struct planned *p = NULL;
+  int rc = prepare_inner(sc, st, inner, 1, &p);
   struct buf out;
   buf_init(&out, BUF_UNLIMITED);
   if (!rc && st->u.explain.mode != AST_EXPLAIN_SIMPLE) {
@@ -1472,27 +1486,9 @@ static int stmt_show_tables(struct stmt_ctx *sc, const struct ast_stmt *st) {
 
 /* DESCRIBE QUERY q: q's output columns, as DESCRIBE lists a table's. */
 static int stmt_describe_query(struct stmt_ctx *sc, const struct ast_stmt *st) {
-  const struct ast_stmt *inner = st->u.describe.query;
-  struct engine *en = sc->en;
-  struct physical_conf pc;
-  physical_settings(&en->conf, task_slots(en), &pc);
-  /* Nothing runs: scalar subqueries stay in the plan. */
-  struct scalars s;
-  memset(&s, 0, sizeof s);
-  s.target = -1;
-  s.keep = 1;
   struct planned *p = NULL;
-  const char *it = sc->text + (inner->pos.offset - st->pos.offset);
-  int rc = prepare(en->cat, it, inner->pos.length, &pc, &s, 0, &p, sc->e);
-  if (rc) {
-    /* Positions were the inner query's: make them the script's (the caller
-     * leaves DESCRIBE's positions alone). */
-    if (sc->e->line > 0) {
-      if (sc->e->line == 1) sc->e->column += inner->pos.column - 1;
-      sc->e->line += inner->pos.line - 1;
-    }
-    return rc;
-  }
+  int rc = prepare_inner(sc, st, st->u.describe.query, 0, &p);
+  if (rc) return rc;
   struct schema sch;
   memset(&sch, 0, sizeof sch);
   rc = analyzer_plan_schema(p->plan, &sch);
@@ -1502,7 +1498,7 @@ static int stmt_describe_query(struct stmt_ctx *sc, const struct ast_stmt *st) {
   if (!rc) rc = rows_init(&w, sc->r, names, 3);
   for (int i = 0; i < sch.ncols && !rc; i++) {
     char tmp[64];
-    const char *vals[] = {sch.cols[i].name, catalog_type_name(sch.cols[i].type, tmp), NULL};
+    const char *vals[] = {sch.cols[i].name, schema_type_name(sch.cols[i].type, tmp), NULL};
     rc = rows_add(&w, vals);
   }
   if (!rc) rc = rows_done(&w);
@@ -1519,10 +1515,7 @@ static int stmt_describe(struct stmt_ctx *sc, const struct ast_stmt *st) {
   int n = 0;
   int rc = catalog_describe(sc->en->cat, nm->parts[nm->n - 1], &rows, &n, sc->e);
   if (rc) {
-    if (!sc->e->line) {
-      sc->e->line = nm->pos.line;
-      sc->e->column = nm->pos.column;
-    }
+    if (!sc->e->line) err_at_stmt(sc->e, st, nm->pos.line, nm->pos.column);
     return rc;
   }
   struct rows w;
@@ -1680,8 +1673,7 @@ int engine_sql(struct engine *en, const char *sql, size_t len, const struct engi
       engine_result_free(r);
       /* Positions were relative to the statement: make them the script's. */
       if (e->line > 0 && st->kind != AST_S_CREATE_VIEW && st->kind != AST_S_CREATE_TABLE &&
-          st->kind != AST_S_DROP && st->kind != AST_S_CACHE && st->kind != AST_S_UNCACHE &&
-          st->kind != AST_S_DESCRIBE) {
+          st->kind != AST_S_DROP && st->kind != AST_S_CACHE && st->kind != AST_S_UNCACHE) {
         if (e->line == 1) e->column += st->pos.column - 1;
         e->line += st->pos.line - 1;
       }

@@ -391,28 +391,6 @@ static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct exp
   return 0;
 }
 
-/* Spark's simpleString of a type, as typeof() prints it. */
-static const char *type_simple_name(struct type t, char *tmp, size_t cap) {
-  switch (t.id) {
-    case TYPE_NULL: return "void";
-    case TYPE_BOOLEAN: return "boolean";
-    case TYPE_INT: return "int";
-    case TYPE_BIGINT: return "bigint";
-    case TYPE_DOUBLE: return "double";
-    case TYPE_DECIMAL: snprintf(tmp, cap, "decimal(%d,%d)", t.precision, t.scale); return tmp;
-    case TYPE_STRING: return "string";
-    case TYPE_DATE: return "date";
-    case TYPE_TIMESTAMP: return "timestamp";
-    case TYPE_INTERVAL: return "interval";
-    case TYPE_ARRAY: {
-      char et[40];
-      snprintf(tmp, cap, "array<%s>", type_simple_name(type_elem(t), et, sizeof et));
-      return tmp;
-    }
-    default: return "unknown";
-  }
-}
-
 /* typeof(e): the bound argument's type name, a constant string (Spark folds it too). */
 static int bind_typeof(struct bind *b, const struct ast_expr *a, struct expr **args, int n,
                        struct expr **out) {
@@ -425,7 +403,7 @@ static int bind_typeof(struct bind *b, const struct ast_expr *a, struct expr **a
   struct value v;
   memset(&v, 0, sizeof v);
   v.type = T(TYPE_STRING);
-  v.s = plan_strdup(b->ctx, type_simple_name(args[0]->type, tmp, sizeof tmp));
+  v.s = plan_strdup(b->ctx, schema_type_name(args[0]->type, tmp));
   if (!v.s) return bind_oom(b);
   v.len = (uint32_t)strlen(v.s);
   if (!(*out = expr_lit(b->ctx, &v))) return bind_oom(b);

@@ -145,23 +145,27 @@ static const char *ordinal(int i) {
   return i < 5 ? o[i] : "next";
 }
 
-static int nargs_ok(struct fb *b, int lo, int hi) {
-  if (b->nargs >= lo && b->nargs <= hi) return 1;
+void funcs_wrong_nargs(const char *name, int lo, int hi, int nargs, char *msg, size_t msgsz) {
   if (lo == hi)
-    snprintf(b->msg, b->msgsz,
+    snprintf(msg, msgsz,
              "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires %d parameters but the actual "
              "number is %d.",
-             b->name, lo, b->nargs);
+             name, lo, nargs);
   else if (hi > 1000)
-    snprintf(b->msg, b->msgsz,
+    snprintf(msg, msgsz,
              "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires > %d parameters but the actual "
              "number is %d.",
-             b->name, lo - 1, b->nargs);
+             name, lo - 1, nargs);
   else
-    snprintf(b->msg, b->msgsz,
+    snprintf(msg, msgsz,
              "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires [%d, %d] parameters but the "
              "actual number is %d.",
-             b->name, lo, hi, b->nargs);
+             name, lo, hi, nargs);
+}
+
+static int nargs_ok(struct fb *b, int lo, int hi) {
+  if (b->nargs >= lo && b->nargs <= hi) return 1;
+  funcs_wrong_nargs(b->name, lo, hi, b->nargs, b->msg, b->msgsz);
   b->rc = ERR_SQL;
   return 0;
 }

@@ -39,4 +39,8 @@ int funcs_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int
  * value of type from may be implicitly cast to to. */
 int funcs_implicit_ok(struct type from, struct type to);
 
+/* Spark's WRONG_NUM_ARGS message for a call of name (lo..hi arguments, hi
+ * over 1000: no upper bound) given nargs, into msg (borrowed, msgsz bytes). */
+void funcs_wrong_nargs(const char *name, int lo, int hi, int nargs, char *msg, size_t msgsz);
+
 #endif

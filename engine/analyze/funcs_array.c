@@ -6,6 +6,7 @@
 
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/funcs.h"
 #include "engine/vec/array.h"
 #include "engine/vec/schema.h"
 
@@ -33,16 +34,7 @@ static int fail(struct fa *f, const char *fmt_tail_type, int i) {
 
 static int nargs(struct fa *f, int lo, int hi) {
   if (f->nargs >= lo && f->nargs <= hi) return 0;
-  if (lo == hi)
-    snprintf(f->msg, f->msgsz,
-             "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires %d parameters but the actual "
-             "number is %d.",
-             f->name, lo, f->nargs);
-  else
-    snprintf(f->msg, f->msgsz,
-             "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires [%d, %d] parameters but the "
-             "actual number is %d.",
-             f->name, lo, hi, f->nargs);
+  funcs_wrong_nargs(f->name, lo, hi, f->nargs, f->msg, f->msgsz);
   return ERR_SQL;
 }
 

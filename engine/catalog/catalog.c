@@ -444,27 +444,6 @@ int catalog_pattern_match(const char *pattern, const char *name) {
   }
 }
 
-const char *catalog_type_name(struct type t, char *tmp) {
-  switch (t.id) {
-    case TYPE_NULL: return "void";
-    case TYPE_BOOLEAN: return "boolean";
-    case TYPE_INT: return "int";
-    case TYPE_BIGINT: return "bigint";
-    case TYPE_DOUBLE: return "double";
-    case TYPE_DECIMAL: snprintf(tmp, 32, "decimal(%d,%d)", t.precision, t.scale); return tmp;
-    case TYPE_STRING: return "string";
-    case TYPE_DATE: return "date";
-    case TYPE_TIMESTAMP: return "timestamp";
-    case TYPE_INTERVAL: return "interval";
-    case TYPE_ARRAY: {
-      char et[32];
-      snprintf(tmp, 32, "array<%s>", catalog_type_name(type_elem(t), et));
-      return tmp;
-    }
-    default: return "unknown";
-  }
-}
-
 int catalog_describe(const struct catalog *c, const char *name, struct catalog_desc_row **rows,
                      int *n, struct err *e) {
   const struct catalog_entry *en = catalog_lookup(c, name);
@@ -481,7 +460,7 @@ int catalog_describe(const struct catalog *c, const char *name, struct catalog_d
   for (int i = 0; i < k; i++) {
     char tmp[32];
     r[i].col_name = en->schema.cols[i].name;
-    snprintf(r[i].data_type, sizeof r[i].data_type, "%s", catalog_type_name(en->schema.cols[i].type, tmp));
+    snprintf(r[i].data_type, sizeof r[i].data_type, "%s", schema_type_name(en->schema.cols[i].type, tmp));
     r[i].comment = en->comments ? en->comments[i] : NULL;
   }
   *rows = r;

@@ -156,8 +156,4 @@ int catalog_to_json(const struct catalog *c, struct buf *out);
  * with e filled. */
 int catalog_from_json(const char *text, size_t len, struct catalog **out, struct err *e);
 
-/* Spark's lower-case type name ("int", "bigint", "decimal(10,2)") into tmp
- * (>= 32 bytes); returns tmp. */
-const char *catalog_type_name(struct type t, char *tmp);
-
 #endif

@@ -189,6 +189,19 @@ struct date_fmt_aux {
   int ok;
 };
 
+/* The pattern of row i: the constant one compiled once (cf), else row i's
+ * of pv compiled into *tmp; NULL for a bad or NULL pattern. */
+static const struct datetime_fmt *row_fmt(const struct date_fmt_aux *cf, const struct vector *pv,
+                                          uint32_t i, struct datetime_fmt *tmp) {
+  if (cf) return cf->ok ? &cf->fmt : NULL;
+  struct sv ps = vector_sv(pv)[i];
+  char pat[256];
+  if (ps.len >= sizeof pat) return NULL;
+  memcpy(pat, ps.ptr, ps.len);
+  pat[ps.len] = 0;
+  return datetime_fmt_compile(tmp, pat, NULL) == 0 ? tmp : NULL;
+}
+
 static int k_date_format(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel,
                          uint32_t n) {
   const struct vector *a = nd->args[0]->res, *pv = nd->args[1]->res;
@@ -198,18 +211,7 @@ static int k_date_format(struct eval_rt *rt, struct eval_node *nd, const uint32_
   eval_valid_args(rt, nd);
   struct datetime_fmt rowf;
   EVAL_FOR_VALID(i, sel, n, nd->vec.validity, {
-    const struct datetime_fmt *f = NULL;
-    if (cf) {
-      if (cf->ok) f = &cf->fmt;
-    } else {
-      struct sv ps = vector_sv(pv)[i];
-      char pat[256];
-      if (ps.len < sizeof pat) {
-        memcpy(pat, ps.ptr, ps.len);
-        pat[ps.len] = 0;
-        if (datetime_fmt_compile(&rowf, pat, NULL) == 0) f = &rowf;
-      }
-    }
+    const struct datetime_fmt *f = row_fmt(cf, pv, i, &rowf);
     int64_t us = a->type.id == TYPE_DATE ? (int64_t)vector_i32(a)[i] * US_PER_DAY
                                          : vector_i64(a)[i];
     buf_reset(b);
@@ -234,18 +236,7 @@ static int k_to_date_fmt(struct eval_rt *rt, struct eval_node *nd, const uint32_
   eval_valid_args(rt, nd);
   struct datetime_fmt rowf;
   EVAL_FOR_VALID(i, sel, n, nd->vec.validity, {
-    const struct datetime_fmt *f = NULL;
-    if (cf) {
-      if (cf->ok) f = &cf->fmt;
-    } else {
-      struct sv ps = vector_sv(pv)[i];
-      char pat[256];
-      if (ps.len < sizeof pat) {
-        memcpy(pat, ps.ptr, ps.len);
-        pat[ps.len] = 0;
-        if (datetime_fmt_compile(&rowf, pat, NULL) == 0) f = &rowf;
-      }
-    }
+    const struct datetime_fmt *f = row_fmt(cf, pv, i, &rowf);
     struct sv s = vector_sv(a)[i];
     int64_t us;
     if (!f || datetime_fmt_parse_timestamp(f, s.ptr, s.len, &us) != 0) {
@@ -265,6 +256,29 @@ static int bad_types(struct eval_node *nd, struct err *err) {
                     "date function called with arguments of unexpected types "
                     "(the analyzer should have inserted casts)");
 }
+/* A constant pattern (second argument) is compiled once, into nd->aux;
+ * a bad one is an error pointing at the call. */
+static int compile_const_fmt(struct eval_node *nd, struct err *err) {
+  if (!nd->args[1]->is_const || nd->args[1]->cval.is_null) return 0;
+  struct date_fmt_aux *a = calloc(1, sizeof *a);
+  if (!a) return err_set(err, ERR_NOMEM, "out of memory");
+  nd->aux = a;
+  nd->aux_free = free;
+  const struct value *v = &nd->args[1]->cval;
+  char *pat = malloc((size_t)v->len + 1);
+  if (!pat) return err_set(err, ERR_NOMEM, "out of memory");
+  memcpy(pat, v->s ? v->s : "", v->len);
+  pat[v->len] = 0;
+  int rc = datetime_fmt_compile(&a->fmt, pat, err);
+  free(pat);
+  if (rc) {
+    if (err) err->line = nd->e->pos.line, err->column = nd->e->pos.column;
+    return rc;
+  }
+  a->ok = 1;
+  return 0;
+}
+
 
 static int is_dt(enum type_id t) { return t == TYPE_DATE || t == TYPE_TIMESTAMP; }
 
@@ -274,6 +288,7 @@ int eval_date_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
   int na = nd->nargs;
   enum type_id t0 = na > 0 ? nd->args[0]->type.id : TYPE_NULL;
   enum type_id t1 = na > 1 ? nd->args[1]->type.id : TYPE_NULL;
+  int rc;
   switch (fn) {
     case FN_YEAR:
     case FN_MONTH:
@@ -318,47 +333,13 @@ int eval_date_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
       return 0;
     case FN_DATE_FORMAT:
       if (na != 2 || !is_dt(t0) || t1 != TYPE_STRING) return bad_types(nd, err);
-      if (nd->args[1]->is_const && !nd->args[1]->cval.is_null) {
-        struct date_fmt_aux *a = calloc(1, sizeof *a);
-        if (!a) return err_set(err, ERR_NOMEM, "out of memory");
-        nd->aux = a;
-        nd->aux_free = free;
-        const struct value *v = &nd->args[1]->cval;
-        char *pat = malloc((size_t)v->len + 1);
-        if (!pat) return err_set(err, ERR_NOMEM, "out of memory");
-        memcpy(pat, v->s ? v->s : "", v->len);
-        pat[v->len] = 0;
-        int rc = datetime_fmt_compile(&a->fmt, pat, err);
-        free(pat);
-        if (rc) {
-          if (err) err->line = nd->e->pos.line, err->column = nd->e->pos.column;
-          return rc;
-        }
-        a->ok = 1;
-      }
+      if ((rc = compile_const_fmt(nd, err))) return rc;
       nd->kern = k_date_format;
       return 0;
     case FN_TO_DATE_FMT:
     case FN_TO_TS_FMT:
       if (na != 2 || t0 != TYPE_STRING || t1 != TYPE_STRING) return bad_types(nd, err);
-      if (nd->args[1]->is_const && !nd->args[1]->cval.is_null) {
-        struct date_fmt_aux *a = calloc(1, sizeof *a);
-        if (!a) return err_set(err, ERR_NOMEM, "out of memory");
-        nd->aux = a;
-        nd->aux_free = free;
-        const struct value *v = &nd->args[1]->cval;
-        char *pat = malloc((size_t)v->len + 1);
-        if (!pat) return err_set(err, ERR_NOMEM, "out of memory");
-        memcpy(pat, v->s ? v->s : "", v->len);
-        pat[v->len] = 0;
-        int rc = datetime_fmt_compile(&a->fmt, pat, err);
-        free(pat);
-        if (rc) {
-          if (err) err->line = nd->e->pos.line, err->column = nd->e->pos.column;
-          return rc;
-        }
-        a->ok = 1;
-      }
+      if ((rc = compile_const_fmt(nd, err))) return rc;
       nd->kern = k_to_date_fmt;
       return 0;
     default:

@@ -201,6 +201,27 @@ static int pull_rec(struct pull *pl, struct plan *p, struct plan **out, int dept
   }
 }
 
+/* Set pl up to pull subquery q's correlated conditions up to a join with
+ * left: pl->outer gets q's references to outer columns (*nrefs of them),
+ * which must all be left's (pos: the subquery, for the error). */
+static int pull_start(struct sq *s, struct plan *q, const struct plan *left, struct ast_pos pos,
+                      struct pull *pl, int *nrefs) {
+  memset(pl, 0, sizeof(*pl));
+  pl->s = s;
+  int *refs = NULL;
+  *nrefs = 0;
+  if (optutil_ids_init(s->ctx, &pl->outer) || optutil_outer_refs(s->ctx, q, &refs, nrefs))
+    return err_set(s->e, ERR_NOMEM, "out of memory");
+  for (int i = 0; i < *nrefs; i++) {
+    if (plan_find_id(left, refs[i]) < 0)
+      return unsupported(s->e, pos,
+                         "this subquery refers to a column of a query other than the one "
+                         "directly enclosing it; such nested correlation is not supported");
+    optutil_ids_add(&pl->outer, refs[i]);
+  }
+  return 0;
+}
+
 /* ---- building the joins ---- */
 
 static int within_plan(struct plan_ctx *ctx, const struct expr *x, const struct plan *p, int *yes) {
@@ -228,18 +249,8 @@ static int build_join(struct sq *s, struct plan *left, const struct expr *sub, i
   if (is_in && q->ncols < 1) return err_set(s->e, ERR_INVAL, "IN subquery without output column");
 
   struct pull pl;
-  memset(&pl, 0, sizeof(pl));
-  pl.s = s;
-  int *refs = NULL, nrefs = 0;
-  if (optutil_ids_init(ctx, &pl.outer) || optutil_outer_refs(ctx, q, &refs, &nrefs))
-    return err_set(s->e, ERR_NOMEM, "out of memory");
-  for (int i = 0; i < nrefs; i++) {
-    if (plan_find_id(left, refs[i]) < 0)
-      return unsupported(s->e, sub->pos,
-                         "this subquery refers to a column of a query other than the one "
-                         "directly enclosing it; such nested correlation is not supported");
-    optutil_ids_add(&pl.outer, refs[i]);
-  }
+  int nrefs = 0;
+  if ((rc = pull_start(s, q, left, sub->pos, &pl, &nrefs))) return rc;
   if (nrefs > 0) {
     if ((rc = pull_rec(&pl, q, &q, 0))) return err_set(s->e, rc, "out of memory");
     int *left_refs = NULL, nleft = 0;
@@ -401,18 +412,8 @@ static int decorrelate(struct scal *sc, struct expr *x, struct expr **slot) {
   struct plan *q;
   if ((rc = rewrite_rec(s, x->u.sub.plan, &q, sc->depth + 1))) return rc;
   struct pull pl;
-  memset(&pl, 0, sizeof(pl));
-  pl.s = s;
-  int *refs = NULL, nrefs = 0;
-  if (optutil_ids_init(ctx, &pl.outer) || optutil_outer_refs(ctx, q, &refs, &nrefs))
-    return err_set(s->e, ERR_NOMEM, "out of memory");
-  for (int i = 0; i < nrefs; i++) {
-    if (plan_find_id(sc->left, refs[i]) < 0)
-      return unsupported(s->e, x->pos,
-                         "this subquery refers to a column of a query other than the one "
-                         "directly enclosing it; such nested correlation is not supported");
-    optutil_ids_add(&pl.outer, refs[i]);
-  }
+  int nrefs = 0;
+  if ((rc = pull_start(s, q, sc->left, x->pos, &pl, &nrefs))) return rc;
   /* Projects over one global aggregate */
   struct plan *chain[64];
   int nch = 0;

@@ -286,20 +286,6 @@ int array_format(struct sv a, struct type t, struct buf *out) {
   return rc ? rc : buf_putc(out, ']');
 }
 
-static int json_string(struct buf *out, const char *p, size_t n) {
-  int rc = buf_putc(out, '"');
-  for (size_t k = 0; k < n && rc == 0; k++) {
-    unsigned char c = (unsigned char)p[k];
-    if (c == '"' || c == '\\') rc = buf_printf(out, "\\%c", c);
-    else if (c == '\n') rc = buf_puts(out, "\\n");
-    else if (c == '\t') rc = buf_puts(out, "\\t");
-    else if (c == '\r') rc = buf_puts(out, "\\r");
-    else if (c < 0x20) rc = buf_printf(out, "\\u%04x", c);
-    else rc = buf_putc(out, (char)c);
-  }
-  return rc ? rc : buf_putc(out, '"');
-}
-
 int array_format_json(struct sv a, struct type t, struct buf *out) {
   struct array_iter it;
   enum type_id elem = type_elem_id(t);
@@ -320,7 +306,7 @@ int array_format_json(struct sv a, struct type t, struct buf *out) {
     if (rc) break;
     int quote = elem == TYPE_STRING || elem == TYPE_DATE || elem == TYPE_TIMESTAMP ||
                 (elem == TYPE_DOUBLE && !isfinite(e.d));
-    rc = quote ? json_string(out, tmp.data ? tmp.data : "", tmp.len)
+    rc = quote ? buf_put_json_str(out, tmp.data ? tmp.data : "", tmp.len)
                : buf_append(out, tmp.data, tmp.len);
   }
   buf_fini(&tmp);

@@ -121,6 +121,27 @@ const char *schema_type_sql(struct type t, char *tmp) {
   }
 }
 
+const char *schema_type_name(struct type t, char *tmp) {
+  switch (t.id) {
+    case TYPE_NULL: return "void";
+    case TYPE_BOOLEAN: return "boolean";
+    case TYPE_INT: return "int";
+    case TYPE_BIGINT: return "bigint";
+    case TYPE_DOUBLE: return "double";
+    case TYPE_DECIMAL: snprintf(tmp, 32, "decimal(%d,%d)", t.precision, t.scale); return tmp;
+    case TYPE_STRING: return "string";
+    case TYPE_DATE: return "date";
+    case TYPE_TIMESTAMP: return "timestamp";
+    case TYPE_INTERVAL: return "interval";
+    case TYPE_ARRAY: {
+      char et[32];
+      snprintf(tmp, 32, "array<%s>", schema_type_name(type_elem(t), et));
+      return tmp;
+    }
+    default: return "unknown";
+  }
+}
+
 const char *schema_type_json(struct type t, char *tmp) {
   switch (t.id) {
     case TYPE_NULL: return "void";
@@ -169,27 +190,13 @@ int schema_to_ddl(const struct schema *s, struct buf *out) {
   return rc;
 }
 
-static int json_str(struct buf *out, const char *p) {
-  int rc = buf_putc(out, '"');
-  for (; *p && rc == 0; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c == '"' || c == '\\') rc = buf_printf(out, "\\%c", c);
-    else if (c == '\n') rc = buf_puts(out, "\\n");
-    else if (c == '\t') rc = buf_puts(out, "\\t");
-    else if (c == '\r') rc = buf_puts(out, "\\r");
-    else if (c < 0x20) rc = buf_printf(out, "\\u%04x", c);
-    else rc = buf_putc(out, (char)c);
-  }
-  return rc ? rc : buf_putc(out, '"');
-}
-
 int schema_to_json(const struct schema *s, struct buf *out) {
   char tmp[32];
   int rc = buf_puts(out, "{\"type\":\"struct\",\"fields\":[");
   for (int i = 0; i < s->ncols && rc == 0; i++) {
     const struct schema_col *c = &s->cols[i];
     rc = buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
-    rc = rc ? rc : json_str(out, c->name);
+    rc = rc ? rc : buf_put_json_str(out, c->name, strlen(c->name));
     if (c->type.id == TYPE_ARRAY) /* Spark writes an ArrayType as an object */
       rc = rc ? rc
               : buf_printf(out,

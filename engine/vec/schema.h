@@ -55,6 +55,11 @@ int schema_find(const struct schema *s, const char *name);
  * bytes). */
 const char *schema_type_sql(struct type t, char *tmp);
 
+/* Spark's simpleString of a type, as DESCRIBE and typeof() print it: int
+ * bigint decimal(10,2) string array<int> void ... (static or written into
+ * tmp, which must hold 32 bytes). */
+const char *schema_type_name(struct type t, char *tmp);
+
 /* Spark's JSON type name: boolean integer long double decimal(p,s) string
  * date timestamp; array<integer> for an array (schema_to_json writes the
  * ArrayType object instead). */
