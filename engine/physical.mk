@@ -24,7 +24,8 @@ tests_unit_test_sqllogic_SOURCES = tests/unit/test_sqllogic.c tests/tap.h
 tests_unit_test_sqllogic_LDADD = $(ENGINE_LIBS)
 EXTRA_DIST += tests/sql/basics.test tests/sql/joins.test tests/sql/functions.test \
 	tests/sql/windows.test tests/sql/ddl.test tests/sql/sources.test tests/sql/errors.test \
-	tests/sql/ansi.test tests/sql/arrays.test \
+	tests/sql/ansi.test tests/sql/arrays.test tests/sql/aggregates.test tests/sql/morsels.test \
+	tests/sql/grouping.test tests/sql/lateral.test \
 	tests/sql/data/emp.csv tests/sql/data/dept.csv tests/sql/data/bad.csv \
 	tests/sql/data/events.jsonl
 EXTRA_DIST += tests/sql/clauses.test tests/sql/types.test tests/sql/scalar.test \

@@ -179,6 +179,106 @@ static int alias_lookup(struct bind_ectx *x, const struct ast_name *n, struct ex
   return 0;
 }
 
+/* Most expression nodes a lateral alias reference may inline: copies nest
+ * (x AS a, a + a AS b, b + b AS c ...), so without a cap a short query could
+ * grow an exponential tree. */
+#define LATERAL_MAX_NODES 10000
+
+/* Node count of e (stops past LATERAL_MAX_NODES) and whether it holds a
+ * subquery. */
+static void lateral_shape(const struct expr *e, int *nodes, int *sub) {
+  if (!e || *nodes > LATERAL_MAX_NODES) return;
+  ++*nodes;
+  switch (e->kind) {
+  case EXPR_FUNC:
+    for (int i = 0; i < e->u.func.nargs; i++) lateral_shape(e->u.func.args[i], nodes, sub);
+    break;
+  case EXPR_CASE:
+    for (int i = 0; i < e->u.cases.n; i++) {
+      lateral_shape(e->u.cases.when[i], nodes, sub);
+      lateral_shape(e->u.cases.then[i], nodes, sub);
+    }
+    lateral_shape(e->u.cases.otherwise, nodes, sub);
+    break;
+  case EXPR_CAST: lateral_shape(e->u.cast.arg, nodes, sub); break;
+  case EXPR_IN_LIST:
+    lateral_shape(e->u.in_list.arg, nodes, sub);
+    for (int i = 0; i < e->u.in_list.n; i++) lateral_shape(e->u.in_list.list[i], nodes, sub);
+    break;
+  case EXPR_LIKE: lateral_shape(e->u.like.arg, nodes, sub); break;
+  case EXPR_SUBQUERY:
+  case EXPR_IN_SUBQUERY:
+  case EXPR_EXISTS:
+    *sub = 1;
+    lateral_shape(e->u.sub.arg, nodes, sub);
+    break;
+  default: break;
+  }
+}
+
+/* Spark 3.4+ lateral column alias (spark.sql.lateralColumnAlias.
+ * enableImplicitResolution): a name no FROM column has may be the alias of
+ * an earlier item of the same select list. The reference is replaced by a
+ * copy of that item's bound expression, which in an aggregate query already
+ * refers to the aggregate's output (group keys, calls), as Spark resolves
+ * such references after the aggregation. */
+static int lateral_lookup(struct bind_ectx *x, const struct ast_name *n, struct expr **out,
+                          int *found) {
+  *found = 0;
+  if (n->n != 1) return 0;
+  const struct bind_alias *hit = NULL;
+  int k = 0;
+  for (int i = 0; i < x->nlateral; i++)
+    if (x->lateral[i].name && ast_ident_eq(x->lateral[i].name, n->parts[0])) {
+      if (!hit) hit = &x->lateral[i];
+      k++;
+    }
+  if (!hit) return 0;
+  *found = 1;
+  if (k > 1)
+    return bind_error(x->b, ERR_SQL, n->pos,
+                      "[AMBIGUOUS_LATERAL_COLUMN_ALIAS] Lateral column alias `%s` is ambiguous "
+                      "and has %d matches. Give the select items different aliases.",
+                      n->parts[0], k);
+  if (x->in_agg)
+    return bind_error(x->b, ERR_SQL, n->pos,
+                      "[UNSUPPORTED_FEATURE.LATERAL_COLUMN_ALIAS_IN_AGGREGATE_FUNC] The feature "
+                      "is not supported: Referencing a lateral column alias `%s` in an aggregate "
+                      "function. Write the aliased expression itself inside the aggregate "
+                      "function.",
+                      n->parts[0]);
+  if (!x->win)
+    return bind_error(x->b, ERR_SQL, n->pos,
+                      "[UNSUPPORTED_FEATURE.LATERAL_COLUMN_ALIAS_IN_WINDOW] The feature is not "
+                      "supported: Referencing a lateral column alias `%s` in a window "
+                      "expression. Write the aliased expression itself in the window "
+                      "expression, or compute it in a subquery.",
+                      n->parts[0]);
+  if (!hit->bound) { /* not reached: select items are bound in order */
+    *found = 0;
+    return 0;
+  }
+  int nodes = 0, sub = 0;
+  lateral_shape(hit->bound, &nodes, &sub);
+  if (nodes > LATERAL_MAX_NODES)
+    return bind_error(x->b, ERR_UNSUPPORTED, n->pos,
+                      "The lateral column alias `%s` stands for an expression too large for the "
+                      "local engine to inline (over %d nodes); compute it in a subquery in FROM "
+                      "and select from that.",
+                      n->parts[0], LATERAL_MAX_NODES);
+  if (sub) {
+    /* a subquery's plan must not be shared by two expressions (the
+     * optimizer rewrites each in place): bind the item again, seeing the
+     * aliases before it */
+    struct bind_ectx again = *x;
+    again.nlateral = (int)(hit - x->lateral);
+    return bind_expr(&again, hit->ast, out);
+  }
+  *out = expr_copy(x->b->ctx, hit->bound);
+  if (!*out) return bind_oom(x->b);
+  return 0;
+}
+
 static int lower_eq_dist(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la > 64) la = 64;
@@ -260,6 +360,10 @@ int bind_resolve(struct bind_ectx *x, const struct ast_name *n, struct expr **ou
   }
   if (x->alias_mode == BIND_ALIAS_FALLBACK) {
     rc = alias_lookup(x, n, out, &found);
+    if (rc || found) return rc;
+  }
+  if (x->nlateral) {
+    rc = lateral_lookup(x, n, out, &found);
     if (rc || found) return rc;
   }
   for (const struct bind_scope *o = x->sc ? x->sc->outer : NULL; o; o = o->outer) {

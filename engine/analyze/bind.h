@@ -80,6 +80,13 @@ struct bind_agg {
   int *call_ids;
   const char **call_names;
   int ncalls, cap;
+  /* GROUPING SETS (nsets > 0): set s groups by the keys k with bit k of
+   * sets[s]; the aggregate also groups by its grouping id (gid_id), whose
+   * bit nkeys-1-k is set when key k is not in the row's set (Spark's
+   * spark_grouping_id). */
+  uint64_t *sets;
+  int nsets;
+  int gid_id;
 };
 
 /* Window calls found so far; each carries its own spec. */
@@ -109,6 +116,12 @@ struct bind_ectx {
   enum bind_alias_mode alias_mode;
   const char *clause;   /* "WHERE", "GROUP BY"...: where aggregates are refused */
   int in_agg;           /* binding an aggregate's argument */
+  /* Lateral column aliases: the aliases of the select items before the one
+   * being bound, resolved after the FROM scope and before outer scopes.
+   * Argument contexts of aggregate and window calls keep them (copies of
+   * the context) so a reference there gets Spark's error, not a binding. */
+  const struct bind_alias *lateral;
+  int nlateral;
 };
 
 /* Record an AnalysisException at pos (line 0: none). Returns code. */

@@ -411,6 +411,94 @@ static int bind_typeof(struct bind *b, const struct ast_expr *a, struct expr **a
   return 0;
 }
 
+/* The key names of agg joined with ',' (for mismatch messages). */
+static void grouping_key_list(const struct bind_agg *g, char *buf, size_t cap) {
+  size_t o = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < g->nkeys && o + 1 < cap; k++)
+    o += (size_t)snprintf(buf + o, cap - o, "%s%s", k ? "," : "", g->key_names[k]);
+}
+
+/* grouping(c) = bit nkeys-1-k of the grouping id (1: c is aggregated over,
+ * not grouped by, in this row); grouping_id([c...]) = the grouping id.
+ * Spark types grouping() TINYINT; INT here (no TINYINT type). */
+static int bind_grouping(struct bind_ectx *x, const struct ast_expr *a, int is_id,
+                         struct expr **out) {
+  struct bind *b = x->b;
+  const struct bind_agg *g = x->agg;
+  if (!g || g->nsets == 0 || x->in_agg)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[UNSUPPORTED_GROUPING_EXPRESSION] grouping()/grouping_id() can only be used "
+                      "with GroupingSets/Cube/Rollup.");
+  int n = a->u.func.nargs, rc;
+  if (!is_id && n != 1)
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `grouping` requires 1 parameters "
+                      "but the actual number is %d.",
+                      n);
+  int *kk = plan_alloc(b->ctx, sizeof(int) * (size_t)(n + 1));
+  if (!kk) return bind_oom(b);
+  for (int i = 0; i < n; i++) {
+    struct bind_ectx ax = *x;
+    ax.agg = NULL; /* the argument is a plain grouping expression */
+    struct expr *e;
+    if ((rc = bind_expr(&ax, a->u.func.args[i], &e))) return rc;
+    kk[i] = -1;
+    for (int k = 0; k < g->nkeys && kk[i] < 0; k++)
+      if (bind_expr_equal(e, g->keys[k])) kk[i] = k;
+    if (kk[i] < 0 && !is_id) {
+      char keys[512];
+      grouping_key_list(g, keys, sizeof keys);
+      const char *txt = bind_auto_name(b, a->u.func.args[i]);
+      return bind_error(b, ERR_SQL, a->pos,
+                        "[GROUPING_COLUMN_MISMATCH] Column of grouping (%s) can't be found in "
+                        "grouping columns %s.",
+                        txt ? txt : "?", keys);
+    }
+  }
+  struct expr *gid = expr_col(b->ctx, g->gid_id, T(TYPE_BIGINT), 0);
+  if (!gid) return bind_oom(b);
+  gid->pos = a->pos;
+  if (is_id) {
+    int same = n == 0 || n == g->nkeys;
+    for (int i = 0; same && i < n; i++) same = kk[i] == i;
+    if (!same) {
+      char keys[512], args[512];
+      grouping_key_list(g, keys, sizeof keys);
+      size_t o = 0;
+      args[0] = '\0';
+      for (int i = 0; i < n && o + 1 < sizeof args; i++) {
+        const char *t = bind_auto_name(b, a->u.func.args[i]);
+        o += (size_t)snprintf(args + o, sizeof args - o, "%s%s", i ? "," : "", t ? t : "?");
+      }
+      return bind_error(b, ERR_SQL, a->pos,
+                        "[GROUPING_ID_COLUMN_MISMATCH] Columns of grouping_id (%s) does not match "
+                        "grouping columns (%s).",
+                        args, keys);
+    }
+    *out = gid;
+    return 0;
+  }
+  struct value v;
+  memset(&v, 0, sizeof v);
+  v.type = T(TYPE_BIGINT);
+  v.i = (int64_t)1 << (g->nkeys - 1 - kk[0]);
+  struct expr **a1 = plan_alloc(b->ctx, sizeof *a1 * 2), **a2 = plan_alloc(b->ctx, sizeof *a2 * 2);
+  if (!a1 || !a2) return bind_oom(b);
+  a1[0] = gid;
+  if (!(a1[1] = expr_lit(b->ctx, &v))) return bind_oom(b);
+  v.i = 2;
+  if (!(a2[0] = expr_func(b->ctx, FN_IDIV, T(TYPE_BIGINT), a1, 2))) return bind_oom(b);
+  if (!(a2[1] = expr_lit(b->ctx, &v))) return bind_oom(b);
+  struct expr *bit = expr_func(b->ctx, FN_MOD, T(TYPE_BIGINT), a2, 2);
+  if (!bit || !(*out = expr_cast(b->ctx, bit, T(TYPE_INT)))) return bind_oom(b);
+  bit->nullable = 0;
+  a2[0]->nullable = 0;
+  (*out)->nullable = 0;
+  (*out)->pos = a->pos;
+  return 0;
+}
+
 int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
   struct bind *b = x->b;
   const char *name = fname(a);
@@ -418,6 +506,8 @@ int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **
   enum win_fn wf;
   int rc;
   if (a->u.func.over) return bind_window(x, a, out);
+  if (a->u.func.name.n == 1 && (!strcasecmp(name, "grouping") || !strcasecmp(name, "grouping_id")))
+    return bind_grouping(x, a, name[8] != '\0', out);
   if (funcs_agg(name, &af)) return bind_agg(x, a, af, out);
   if (funcs_window(name, &wf))
     return bind_error(b, ERR_SQL, a->pos,

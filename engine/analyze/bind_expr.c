@@ -92,7 +92,8 @@ static struct expr *regroup(struct regroup *r, struct expr *e) {
   if (e->kind == EXPR_LIT) return e;
   for (int k = 0; k < r->agg->nkeys; k++)
     if (bind_expr_equal(e, r->agg->keys[k])) {
-      struct expr *c = expr_col(r->b->ctx, r->agg->key_ids[k], e->type, r->agg->keys[k]->nullable);
+      struct expr *c = expr_col(r->b->ctx, r->agg->key_ids[k], e->type,
+                                r->agg->keys[k]->nullable || r->agg->nsets > 0);
       if (!c) r->rc = bind_oom(r->b);
       else c->pos = e->pos;
       return c;

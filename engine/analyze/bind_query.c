@@ -350,6 +350,86 @@ static int expand_star(struct sel *s, const struct ast_expr *a) {
   return 0;
 }
 
+/* GROUPING SETS: the sets over the written GROUP BY list, as masks over the
+ * distinct keys (kmap: written position -> key, -1 for a constant). */
+static int grouping_sets(struct sel *s, const int *kmap) {
+  const struct ast_query *q = s->q;
+  struct bind_agg *g = &s->agg;
+  int ns = q->u.select.ngsets;
+  if (ns == 0) return 0;
+  g->sets = plan_alloc(s->b->ctx, sizeof *g->sets * (size_t)ns);
+  if (!g->sets) return bind_oom(s->b);
+  for (int i = 0; i < ns; i++) {
+    uint64_t m = 0;
+    for (int j = 0; j < q->u.select.ngroup && j < 64; j++)
+      if ((q->u.select.gsets[i] >> j & 1) && kmap[j] >= 0) m |= (uint64_t)1 << kmap[j];
+    g->sets[i] = m;
+  }
+  g->nsets = ns;
+  g->gid_id = bind_new_id(s->b, "spark_grouping_id");
+  return 0;
+}
+
+/* Spark's Expand under the aggregate of a GROUPING SETS query: the child's
+ * columns pass through (aggregate arguments see the original values), then
+ * one copy per key (NULL outside the row's set), then the grouping id. The
+ * aggregate groups by the copies and the id instead of the keys: *keys (new)
+ * gets nkeys + 1 column references. */
+static int grouping_expand(struct sel *s, struct expr ***keys) {
+  struct bind *b = s->b;
+  struct bind_agg *g = &s->agg;
+  struct plan *child = s->p;
+  int nc = child->ncols, nk = g->nkeys, n = nc + nk + 1, ns = g->nsets;
+  struct plan *p = plan_new(b->ctx, PLAN_EXPAND, &child, 1, n);
+  struct expr **ex = plan_alloc(b->ctx, sizeof *ex * (size_t)n * (size_t)ns);
+  struct expr **k2 = plan_alloc(b->ctx, sizeof *k2 * (size_t)(nk + 1));
+  if (!p || !ex || !k2) return bind_oom(b);
+  for (int c = 0; c < nc; c++) p->cols[c] = child->cols[c];
+  for (int k = 0; k < nk; k++) {
+    struct plan_col *c = &p->cols[nc + k];
+    c->name = g->key_names[k];
+    c->type = g->keys[k]->type;
+    c->nullable = 1;
+    c->id = bind_new_id(b, c->name);
+  }
+  struct plan_col *gc = &p->cols[nc + nk];
+  gc->name = "spark_grouping_id";
+  gc->type.id = TYPE_BIGINT;
+  gc->id = bind_new_id(b, gc->name);
+  for (int si = 0; si < ns; si++) {
+    struct expr **row = ex + (size_t)si * (size_t)n;
+    int64_t gid = 0;
+    for (int c = 0; c < nc; c++)
+      if (!(row[c] = expr_col(b->ctx, child->cols[c].id, child->cols[c].type, child->cols[c].nullable)))
+        return bind_oom(b);
+    for (int k = 0; k < nk; k++) {
+      if (g->sets[si] >> k & 1) {
+        row[nc + k] = g->keys[k];
+        continue;
+      }
+      gid |= (int64_t)1 << (nk - 1 - k);
+      struct value v;
+      memset(&v, 0, sizeof v);
+      v.type = g->keys[k]->type;
+      v.is_null = 1;
+      if (!(row[nc + k] = expr_lit(b->ctx, &v))) return bind_oom(b);
+    }
+    struct value v;
+    memset(&v, 0, sizeof v);
+    v.type = gc->type;
+    v.i = gid;
+    if (!(row[nc + nk] = expr_lit(b->ctx, &v))) return bind_oom(b);
+  }
+  p->u.expand.exprs = ex;
+  p->u.expand.nsets = ns;
+  for (int k = 0; k <= nk; k++)
+    if (!(k2[k] = expr_col(b->ctx, p->cols[nc + k].id, p->cols[nc + k].type, k < nk)))
+      return bind_oom(b);
+  s->p = p;
+  *keys = k2;
+  return 0;
+}
+
 static int group_keys(struct sel *s) {
   const struct ast_query *q = s->q;
   struct bind *b = s->b;
@@ -360,7 +440,8 @@ static int group_keys(struct sel *s) {
   g->key_names = plan_alloc(b->ctx, sizeof *g->key_names * (size_t)(ng + 1));
   if (!g->keys || !g->key_ids || !g->key_names) return bind_oom(b);
   struct bind_alias *al = plan_alloc(b->ctx, sizeof *al * (size_t)(q->u.select.nitems + 1));
-  if (!al) return bind_oom(b);
+  int *kmap = plan_alloc(b->ctx, sizeof(int) * (size_t)(ng + 1)); /* group[i] -> key */
+  if (!al || !kmap) return bind_oom(b);
   int nal = 0;
   for (int i = 0; i < q->u.select.nitems; i++)
     if (q->u.select.items[i].alias) {
@@ -396,18 +477,20 @@ static int group_keys(struct sel *s) {
     }
     struct expr *e;
     if ((rc = bind_expr(&x, ga, &e))) return rc;
+    kmap[i] = -1;
     if (e->kind == EXPR_LIT) continue; /* grouping by a constant groups nothing */
     int dup = 0;
     for (int k = 0; k < g->nkeys; k++)
-      if (bind_expr_equal(g->keys[k], e)) dup = 1;
+      if (bind_expr_equal(g->keys[k], e)) dup = 1, kmap[i] = k;
     if (dup) continue;
+    kmap[i] = g->nkeys;
     const char *name = e->kind == EXPR_COL ? plan_ctx_name(b->ctx, e->u.col.id) : bind_auto_name(b, ga);
     if (!name) name = "key";
     g->keys[g->nkeys] = e;
     g->key_names[g->nkeys] = name;
     g->key_ids[g->nkeys++] = bind_new_id(b, name);
   }
-  return 0;
+  return grouping_sets(s, kmap);
 }
 
 static int select_list(struct sel *s) {
@@ -425,6 +508,8 @@ static int select_list(struct sel *s) {
     struct bind_ectx x;
     ectx(s, &x, "SELECT");
     x.win = &s->win;
+    x.lateral = s->aliases; /* the aliases of the items before this one */
+    x.nlateral = s->naliases;
     struct expr *e;
     if ((rc = bind_expr_top(&x, it->expr, &e))) return rc;
     const char *name;
@@ -557,25 +642,29 @@ static int windows(struct sel *s) {
 static int aggregate(struct sel *s) {
   struct bind *b = s->b;
   struct bind_agg *g = &s->agg;
+  struct expr **keys = g->keys;
+  int nk = g->nkeys, rc;
+  if (g->nsets && (rc = grouping_expand(s, &keys))) return rc;
+  if (g->nsets) nk++; /* the grouping id */
   struct plan *child = s->p;
-  struct plan *p = plan_new(b->ctx, PLAN_AGG, &child, 1, g->nkeys + g->ncalls);
+  struct plan *p = plan_new(b->ctx, PLAN_AGG, &child, 1, nk + g->ncalls);
   if (!p) return bind_oom(b);
-  for (int k = 0; k < g->nkeys; k++) {
+  for (int k = 0; k < nk; k++) {
     struct plan_col *c = &p->cols[k];
-    c->id = g->key_ids[k];
-    c->name = g->key_names[k];
-    c->type = g->keys[k]->type;
-    c->nullable = g->keys[k]->nullable;
+    c->id = k < g->nkeys ? g->key_ids[k] : g->gid_id;
+    c->name = k < g->nkeys ? g->key_names[k] : "spark_grouping_id";
+    c->type = keys[k]->type;
+    c->nullable = keys[k]->nullable;
   }
   for (int k = 0; k < g->ncalls; k++) {
-    struct plan_col *c = &p->cols[g->nkeys + k];
+    struct plan_col *c = &p->cols[nk + k];
     c->id = g->call_ids[k];
     c->name = g->call_names[k];
     c->type = g->calls[k].type;
     c->nullable = !(g->calls[k].fn == AGG_COUNT || g->calls[k].fn == AGG_COUNT_STAR);
   }
-  p->u.agg.keys = g->keys;
-  p->u.agg.nkeys = g->nkeys;
+  p->u.agg.keys = keys;
+  p->u.agg.nkeys = nk;
   p->u.agg.calls = g->calls;
   p->u.agg.ncalls = g->ncalls;
   s->p = p;
@@ -632,7 +721,7 @@ static int bind_select(struct bind *b, const struct ast_query *q, const struct b
     f->u.filter.cond = c;
     s.p = f;
   }
-  s.is_agg = q->u.select.ngroup > 0 || q->u.select.having != NULL;
+  s.is_agg = q->u.select.ngroup > 0 || q->u.select.ngsets > 0 || q->u.select.having != NULL;
   for (int i = 0; !s.is_agg && i < q->u.select.nitems; i++)
     s.is_agg = bind_expr_has_agg(q->u.select.items[i].expr);
   for (int i = 0; !s.is_agg && i < q->norder; i++) s.is_agg = bind_expr_has_agg(q->order[i].expr);

@@ -98,6 +98,11 @@ void op_filter_needed(struct op *op, const uint8_t *needed);
 struct op *op_project(struct task_ctx *t, struct op *child, struct expr *const *exprs, int n,
                       struct err *err);
 
+/* Spark's Expand (GROUPING SETS): every input batch is emitted nsets times,
+ * the s-th time computing column c with exprs[s * n + c]. */
+struct op *op_expand(struct task_ctx *t, struct op *child, struct expr *const *exprs, int nsets,
+                     int n, struct err *err);
+
 /* Hash aggregation.
  * mode COMPLETE: input rows -> keys then final aggregate values.
  * mode PARTIAL:  input rows -> keys then the aggregate *states* (layout below).

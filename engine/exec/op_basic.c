@@ -264,6 +264,97 @@ struct op *op_project(struct task_ctx *t, struct op *child, struct expr *const *
   return &o->op;
 }
 
+/* ---- op_expand ---- */
+
+struct expand_op {
+  struct op op;
+  struct op *child;
+  int n, nsets, ninit;
+  struct exprcol *cols; /* nsets * n, set-major */
+  struct batch *in;     /* the child's current batch (valid until its next()) */
+  int set;              /* next set to emit for in */
+  struct batch out;     /* shallow, as in op_project */
+};
+
+static int expand_next(struct op *op, struct batch **out, struct err *err) {
+  struct expand_op *o = (struct expand_op *)op;
+  if (opx_cancelled(op->task)) return opx_cancel_err(err);
+  if (!o->in || o->set == o->nsets) {
+    int rc = op_next(o->child, &o->in, err);
+    if (rc <= 0) return rc;
+    o->set = 0;
+  }
+  struct batch *b = o->in;
+  struct exprcol *cs = o->cols + (size_t)o->set * (size_t)o->n;
+  for (int i = 0; i < o->n; i++) {
+    const struct vector *v;
+    int rc = exprcol_eval(&cs[i], b, &v, err);
+    if (rc) return rc;
+    o->out.cols[i] = *v;
+    o->out.cols[i].count = b->nrows;
+  }
+  o->set++;
+  o->out.nrows = b->nrows;
+  o->out.capacity = b->nrows;
+  op->task->rows_out += b->nrows;
+  *out = &o->out;
+  return 1;
+}
+
+static void expand_close(struct op *op) {
+  struct expand_op *o = (struct expand_op *)op;
+  op_close(o->child);
+  for (int i = 0; o->cols && i < o->ninit; i++) exprcol_fini(&o->cols[i]);
+  free(o->cols);
+  free(o->out.cols);
+  arena_fini(&o->out.arena);
+  free(op->types);
+  free(o);
+}
+
+static const struct op_vt expand_vt = {expand_next, expand_close};
+
+struct op *op_expand(struct task_ctx *t, struct op *child, struct expr *const *exprs, int nsets,
+                     int n, struct err *err) {
+  struct expand_op *o = calloc(1, sizeof *o);
+  if (!o) {
+    op_close(child);
+    err_set(err, ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  o->op.vt = &expand_vt;
+  o->op.task = t;
+  o->child = child;
+  arena_init(&o->out.arena, ARENA_UNLIMITED);
+  size_t total = (size_t)nsets * (size_t)n;
+  o->op.types = calloc((size_t)(n ? n : 1), sizeof *o->op.types);
+  o->cols = calloc(total ? total : 1, sizeof *o->cols);
+  o->out.cols = calloc((size_t)(n ? n : 1), sizeof *o->out.cols);
+  if (!o->op.types || !o->cols || !o->out.cols || nsets < 1) {
+    expand_close(&o->op);
+    err_set(err, ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  o->n = n;
+  o->nsets = nsets;
+  o->op.ncols = n;
+  o->out.ncols = n;
+  /* every set computes the same types (the analyzer typed the NULLs) */
+  for (int i = 0; i < n; i++) {
+    int idx;
+    o->op.types[i] = exprcol_is_col(exprs[i], &idx) && idx < child->ncols ? child->types[idx]
+                                                                             : exprs[i]->type;
+  }
+  for (size_t i = 0; i < total; i++) {
+    o->ninit = (int)i + 1; /* exprcol_init clears its struct */
+    if (exprcol_init(&o->cols[i], exprs[i], err)) {
+      expand_close(&o->op);
+      return NULL;
+    }
+  }
+  return &o->op;
+}
+
 /* ---- op_limit ---- */
 
 struct limit_op {

@@ -266,6 +266,7 @@ void estimate_node(struct estimate *est, struct plan *p) {
     rows = dmax(0, rows_of(p->child[0]) - (double)p->u.limit.offset);
     if (p->u.limit.limit >= 0) rows = dmin(rows, (double)p->u.limit.limit);
     break;
+  case PLAN_EXPAND: rows = rows_of(p->child[0]) * p->u.expand.nsets; break;
   case PLAN_UNION:
     rows = 0;
     for (int i = 0; i < p->nchild; i++) rows += rows_of(p->child[i]);

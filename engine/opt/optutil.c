@@ -100,6 +100,10 @@ int optutil_node_exprs(struct plan *p, optutil_slot_fn fn, void *arg) {
       if (!rc) rc = slot(&c->dflt, fn, arg);
     }
     break;
+  case PLAN_EXPAND:
+    for (int i = 0; !rc && i < p->u.expand.nsets * p->ncols; i++)
+      rc = slot(&p->u.expand.exprs[i], fn, arg);
+    break;
   }
   return rc;
 }

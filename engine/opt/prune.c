@@ -121,6 +121,34 @@ static int prune_project(struct pr *d, struct plan *p, const struct optutil_ids 
   return prune(d, p->child[0], &creq, &p->child[0], depth + 1);
 }
 
+/* An Expand keeps the outputs asked for (the aggregate above asks for its
+ * key copies and grouping id) and passes only the child columns they read. */
+static int prune_expand(struct pr *d, struct plan *p, const struct optutil_ids *req, int depth) {
+  int n = p->ncols, ns = p->u.expand.nsets, k = 0;
+  for (int i = 0; i < n; i++)
+    if (optutil_ids_has(req, p->cols[i].id)) k++;
+  int keep_first = k == 0 && n > 0;
+  if (k < n) {
+    int m = keep_first ? 1 : k;
+    struct plan_col *cols = plan_alloc(d->ctx, sizeof(*cols) * (size_t)(m ? m : 1));
+    struct expr **ex = plan_alloc(d->ctx, sizeof(*ex) * (size_t)(m * ns + 1));
+    if (!cols || !ex) return ERR_NOMEM;
+    int j = 0;
+    for (int i = 0; i < n; i++)
+      if ((keep_first && i == 0) || optutil_ids_has(req, p->cols[i].id)) {
+        cols[j] = p->cols[i];
+        for (int s = 0; s < ns; s++) ex[s * m + j] = p->u.expand.exprs[s * n + i];
+        j++;
+      }
+    p->cols = cols;
+    p->u.expand.exprs = ex;
+    p->ncols = j;
+  }
+  struct optutil_ids creq;
+  if (optutil_ids_init(d->ctx, &creq) || node_ids(d->ctx, p, &creq)) return ERR_NOMEM;
+  return prune(d, p->child[0], &creq, &p->child[0], depth + 1);
+}
+
 static int prune_agg(struct pr *d, struct plan *p, const struct optutil_ids *req, int depth) {
   int nk = p->u.agg.nkeys, nc = p->u.agg.ncalls;
   int k = 0;
@@ -255,6 +283,8 @@ static int prune(struct pr *d, struct plan *p, const struct optutil_ids *req, st
     return prune_window(d, p, req, out, depth);
   case PLAN_UNION:
     return prune_union(d, p, req, depth);
+  case PLAN_EXPAND:
+    return prune_expand(d, p, req, depth);
   case PLAN_FILTER:
   case PLAN_SORT:
   case PLAN_LIMIT: {

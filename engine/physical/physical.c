@@ -145,6 +145,7 @@ static const char *node_title(const struct pnode *n) {
   case P_LIMIT: return "Limit";
   case P_UNION: return "Union";
   case P_WINDOW: return "Window";
+  case P_EXPAND: return "Expand";
   case P_EXCHANGE: return "Exchange";
   }
   return "?";
@@ -412,6 +413,27 @@ static int plan_project(struct builder *b, const struct plan *p, struct pres *ou
     }
     out->hash_ids = ids;
   }
+  return 0;
+}
+
+/* Expand: rows change in the key copies, so a hash partitioning of the child
+ * no longer describes the output (the aggregate above re-shuffles). */
+static int plan_expand(struct builder *b, const struct plan *p, struct pres *out) {
+  struct pres c;
+  int rc = plan_node(b, p->child[0], &c);
+  if (rc) return rc;
+  struct pnode *n = pnode_new(b, P_EXPAND, &c.node, 1, p->ncols);
+  if (!n) return ERR_NOMEM;
+  cols_from_plan(n, p);
+  n->logical = p;
+  n->u.expand.exprs = p->u.expand.exprs;
+  n->u.expand.nsets = p->u.expand.nsets;
+  for (int i = 0; i < p->ncols * p->u.expand.nsets; i++)
+    if (bind(b, p->u.expand.exprs[i], c.node)) return ERR_INVAL;
+  *out = c;
+  out->node = n;
+  out->nhash = 0;
+  out->hash_ids = NULL;
   return 0;
 }
 
@@ -923,6 +945,7 @@ static int plan_node(struct builder *b, const struct plan *p, struct pres *out) 
   case PLAN_LIMIT: return plan_limit(b, p, out);
   case PLAN_UNION: return plan_union(b, p, out);
   case PLAN_WINDOW: return plan_window(b, p, out);
+  case PLAN_EXPAND: return plan_expand(b, p, out);
   }
   return err_set(b->err, ERR_UNSUPPORTED, "unsupported plan node");
 }
@@ -989,6 +1012,13 @@ static int dump_pnode(const struct pplan *pp, const struct pnode *n, const struc
   case P_PROJECT:
     rc = buf_putc(out, ' ');
     if (!rc) rc = dump_exprs(n->u.project.exprs, n->ncols, ctx, out);
+    break;
+  case P_EXPAND:
+    for (int i = 0; i < n->u.expand.nsets && !rc; i++) {
+      rc = buf_puts(out, i ? ", " : " [");
+      if (!rc) rc = dump_exprs(n->u.expand.exprs + (size_t)i * (size_t)n->ncols, n->ncols, ctx, out);
+    }
+    if (!rc) rc = buf_putc(out, ']');
     break;
   case P_AGG:
     rc = buf_puts(out, " keys=");
@@ -1191,6 +1221,8 @@ static struct op *build(struct tbuild *tb, const struct pnode *n) {
       free(need);
     }
     return op_project(t, kids[0], n->u.project.exprs, n->ncols, e);
+  case P_EXPAND:
+    return op_expand(t, kids[0], n->u.expand.exprs, n->u.expand.nsets, n->ncols, e);
   case P_AGG:
     return op_hash_agg(t, kids[0], n->u.agg.mode, n->u.agg.keys, n->u.agg.nkeys, n->u.agg.calls,
                        n->u.agg.ncalls, e);

@@ -63,7 +63,7 @@ void physical_conf_defaults(struct physical_conf *c);
 
 enum pnode_kind {
   P_SCAN, P_VALUES, P_RANGE, P_FILTER, P_PROJECT, P_AGG, P_HASH_JOIN, P_NL_JOIN, P_SORT,
-  P_LIMIT, P_UNION, P_WINDOW,
+  P_LIMIT, P_UNION, P_WINDOW, P_EXPAND,
   P_EXCHANGE /* a read of another stage's output (the stage boundary) */
 };
 
@@ -96,6 +96,10 @@ struct pnode {
     struct {
       struct expr **exprs; /* ncols entries */
     } project;
+    struct {
+      struct expr **exprs; /* nsets * ncols entries, set-major */
+      int nsets;
+    } expand;
     struct {
       struct expr **partition;
       int npartition;

@@ -209,6 +209,9 @@ static void collect(const struct plan *p, struct refs *r) {
       use_expr(p->u.window.calls[i].dflt, r);
     }
     break;
+  case PLAN_EXPAND:
+    for (int i = 0; i < p->u.expand.nsets * p->ncols; i++) use_expr(p->u.expand.exprs[i], r);
+    break;
   default: break;
   }
 }
@@ -407,6 +410,15 @@ static int dump_node(const struct plan *p, const struct plan_ctx *ctx, int depth
     if (!rc) rc = dump_list(p->u.window.partition, p->u.window.npartition, ctx, out);
     if (!rc) rc = buf_puts(out, " ORDER BY ");
     if (!rc) rc = dump_sort(p->u.window.order, p->u.window.norder, ctx, out);
+    break;
+  case PLAN_EXPAND:
+    rc = buf_puts(out, "Expand [");
+    for (int s = 0; s < p->u.expand.nsets && !rc; s++) {
+      if (s) rc = buf_puts(out, ", ");
+      if (!rc) rc = dump_list(p->u.expand.exprs + (size_t)s * (size_t)p->ncols, p->ncols, ctx, out);
+    }
+    if (!rc) rc = buf_puts(out, "] ");
+    if (!rc) rc = dump_cols(p, out);
     break;
   }
   if (!rc) rc = buf_putc(out, '\n');

@@ -80,7 +80,8 @@ enum plan_kind {
   PLAN_LIMIT,   /* u.limit */
   PLAN_UNION,   /* UNION ALL of nchild inputs (same column count/types);
                  * output ids are fresh */
-  PLAN_WINDOW   /* u.window */
+  PLAN_WINDOW,  /* u.window */
+  PLAN_EXPAND   /* u.expand: GROUPING SETS -- every input row once per set */
 };
 
 /* What a scan reads: resolved by the catalog. Paths are files (directories
@@ -234,6 +235,12 @@ struct plan {
       struct plan_win_call *calls;
       int ncalls;
     } window;
+    /* Spark's Expand: each input row is emitted nsets times, the s-th copy
+     * computing cols[c] with exprs[s * ncols + c] (over the child). */
+    struct {
+      struct expr **exprs;
+      int nsets;
+    } expand;
   } u;
 };
 

@@ -298,6 +298,11 @@ struct ast_query {
       struct ast_expr *where;
       struct ast_expr **group; /* as written: expressions, positions, aliases */
       int ngroup;
+      /* ngsets > 0: GROUPING SETS (also ROLLUP, CUBE, WITH ROLLUP/CUBE,
+       * expanded): set s groups by the group[i] with bit i of gsets[s] set
+       * (ngroup <= 63 then). ngsets == 0: a plain GROUP BY. */
+      uint64_t *gsets;
+      int ngsets;
       struct ast_expr *having;
     } select;
     /* n >= 2 inputs folded left: EXCEPT of [a, b, c] is (a - b) - c. */

@@ -1013,6 +1013,173 @@ static struct ast_expr **parse_expr_list(struct parser *p, int *n_out) {
   return v;
 }
 
+/* ---- GROUP BY with ROLLUP / CUBE / GROUPING SETS ----------------------------
+ * Every element of the list contributes a list of alternative sets (a plain
+ * expression: one set of itself); the query's grouping sets are their cross
+ * product, as in Spark. Sets are bit masks over the flat expression list. */
+
+#define GSET_MAX_EXPRS 63
+#define GSET_MAX_SETS 4096
+#define GSET_MAX_CUBE 12
+
+static int word_at(struct parser *p, int k, const char *w) {
+  const struct lexer_token *t = peek(p, k);
+  size_t n = strlen(w);
+  return t->kind == TOK_WORD && t->length == n && !strncasecmp(p->src + t->offset, w, n);
+}
+
+struct gsets {
+  struct ast_expr **v; /* flat expressions */
+  int n, cap;
+  uint64_t *sets;      /* current cross product */
+  int nsets, setcap;
+  uint64_t *alt;       /* alternatives of the element being parsed */
+  int nalt, altcap;
+};
+
+static int gs_expr(struct parser *p, struct gsets *g, uint64_t *mask) {
+  struct ast_expr *x = parse_expr(p);
+  if (!x) return 0;
+  void *a = grow(p, g->v, g->n, &g->cap, sizeof *g->v);
+  if (!a) return 0;
+  g->v = a;
+  if (g->n < 64) *mask |= (uint64_t)1 << g->n;
+  g->v[g->n++] = x;
+  return 1;
+}
+
+static int gs_alt(struct parser *p, struct gsets *g, uint64_t m) {
+  void *a = grow(p, g->alt, g->nalt, &g->altcap, sizeof *g->alt);
+  if (!a) return 0;
+  g->alt = a;
+  g->alt[g->nalt++] = m;
+  return 1;
+}
+
+/* ROLLUP / CUBE alternatives over the flat expressions first..first+k-1. */
+static int gs_rollup_cube(struct parser *p, struct gsets *g, int first, int k, int cube) {
+  if (cube) {
+    if (k > GSET_MAX_CUBE) {
+      fail_at(p, peek(p, 0), "CUBE takes at most %d expressions", GSET_MAX_CUBE);
+      return 0;
+    }
+    /* Spark's order: subsets with the first expression come first */
+    for (int m = (1 << k) - 1; m >= 0; m--) {
+      uint64_t s = 0;
+      for (int j = 0; j < k; j++)
+        if (m & (1 << (k - 1 - j)) && first + j < 64) s |= (uint64_t)1 << (first + j);
+      if (!gs_alt(p, g, s)) return 0;
+    }
+    return 1;
+  }
+  for (int j = k; j >= 0; j--) {
+    uint64_t s = 0;
+    for (int i = 0; i < j; i++)
+      if (first + i < 64) s |= (uint64_t)1 << (first + i);
+    if (!gs_alt(p, g, s)) return 0;
+  }
+  return 1;
+}
+
+/* sets := sets x alt */
+static int gs_cross(struct parser *p, struct gsets *g) {
+  if ((int64_t)g->nsets * g->nalt > GSET_MAX_SETS) {
+    fail_at(p, peek(p, 0), "GROUP BY makes more than %d grouping sets", GSET_MAX_SETS);
+    return 0;
+  }
+  int n = g->nsets * g->nalt, cap = 0;
+  uint64_t *out = NULL;
+  for (int i = 0; i < g->nsets; i++)
+    for (int j = 0; j < g->nalt; j++) {
+      void *a = grow(p, out, i * g->nalt + j, &cap, sizeof *out);
+      if (!a) return 0;
+      out = a;
+      out[i * g->nalt + j] = g->sets[i] | g->alt[j];
+    }
+  g->sets = out;
+  g->nsets = n;
+  g->setcap = cap;
+  g->nalt = 0;
+  return 1;
+}
+
+static int parse_group_by(struct parser *p, struct ast_query *q) {
+  struct gsets g;
+  memset(&g, 0, sizeof g);
+  int analytic = 0;
+  if (!gs_alt(p, &g, 0)) return 0;
+  g.sets = g.alt; /* one empty set to start the cross product */
+  g.nsets = 1;
+  g.alt = NULL;
+  g.nalt = g.altcap = 0;
+  do {
+    int kind = 0; /* 1 ROLLUP, 2 CUBE, 3 GROUPING SETS */
+    if (word_at(p, 0, "ROLLUP") && peek(p, 1)->kind == TOK_LPAREN) kind = 1;
+    else if (word_at(p, 0, "CUBE") && peek(p, 1)->kind == TOK_LPAREN) kind = 2;
+    else if (word_at(p, 0, "GROUPING") && word_at(p, 1, "SETS")) kind = 3;
+    if (!kind) {
+      uint64_t m = 0;
+      if (!gs_expr(p, &g, &m) || !gs_alt(p, &g, m)) return 0;
+    } else if (kind < 3) {
+      analytic = 1;
+      advance(p);
+      if (!expect_tok(p, TOK_LPAREN)) return 0;
+      int first = g.n;
+      do {
+        uint64_t m = 0;
+        if (!gs_expr(p, &g, &m)) return 0;
+      } while (accept_tok(p, TOK_COMMA));
+      if (!expect_tok(p, TOK_RPAREN)) return 0;
+      if (!gs_rollup_cube(p, &g, first, g.n - first, kind == 2)) return 0;
+    } else {
+      analytic = 1;
+      advance(p);
+      advance(p);
+      if (!expect_tok(p, TOK_LPAREN)) return 0;
+      do {
+        uint64_t m = 0;
+        if (accept_tok(p, TOK_LPAREN)) {
+          if (!is_tok(p, TOK_RPAREN)) do {
+              if (!gs_expr(p, &g, &m)) return 0;
+            } while (accept_tok(p, TOK_COMMA));
+          if (!expect_tok(p, TOK_RPAREN)) return 0;
+        } else if (!gs_expr(p, &g, &m)) {
+          return 0;
+        }
+        if (!gs_alt(p, &g, m)) return 0;
+      } while (accept_tok(p, TOK_COMMA));
+      if (!expect_tok(p, TOK_RPAREN)) return 0;
+    }
+    if (!gs_cross(p, &g)) return 0;
+  } while (accept_tok(p, TOK_COMMA));
+  if (is_kw(p, KW_WITH) && (word_at(p, 1, "ROLLUP") || word_at(p, 1, "CUBE"))) {
+    if (analytic) {
+      fail_at(p, peek(p, 0), "WITH ROLLUP / WITH CUBE cannot be combined with ROLLUP, CUBE or "
+                             "GROUPING SETS");
+      return 0;
+    }
+    advance(p);
+    int cube = word_at(p, 0, "CUBE");
+    advance(p);
+    analytic = 1;
+    g.nsets = 1;
+    g.sets[0] = 0;
+    if (!gs_rollup_cube(p, &g, 0, g.n, cube) || !gs_cross(p, &g)) return 0;
+  }
+  if (analytic && g.n > GSET_MAX_EXPRS) {
+    fail_at(p, peek(p, 0), "GROUP BY with grouping sets takes at most %d expressions",
+            GSET_MAX_EXPRS);
+    return 0;
+  }
+  q->u.select.group = g.v;
+  q->u.select.ngroup = g.n;
+  if (analytic) {
+    q->u.select.gsets = g.sets;
+    q->u.select.ngsets = g.nsets;
+  }
+  return 1;
+}
+
 static int parse_bound(struct parser *p, struct ast_bound *b) {
   if (accept_kw(p, KW_UNBOUNDED)) {
     if (accept_kw(p, KW_PRECEDING)) b->kind = AST_BOUND_UNBOUNDED_PRECEDING;
@@ -1953,7 +2120,7 @@ static struct ast_query *parse_select(struct parser *p) {
     if (!(q->u.select.where = parse_expr(p))) return NULL;
   }
   if (accept_kw2(p, KW_GROUP, KW_BY, "GROUP BY")) {
-    if (!(q->u.select.group = parse_expr_list(p, &q->u.select.ngroup))) return NULL;
+    if (!parse_group_by(p, q)) return NULL;
   }
   if (accept_kw(p, KW_HAVING)) {
     if (!(q->u.select.having = parse_expr(p))) return NULL;
