@@ -7,6 +7,9 @@ engine_libengine_analyze_a_SOURCES = \
 	engine/analyze/coerce.c engine/analyze/coerce.h \
 	engine/analyze/funcs.c engine/analyze/funcs.h \
 	engine/analyze/funcs_array.c engine/analyze/funcs_array.h \
+	engine/analyze/funcs_str2.c engine/analyze/funcs_str2.h \
+	engine/analyze/funcs_regex.c engine/analyze/funcs_regex.h \
+	engine/analyze/funcs_date.c engine/analyze/funcs_date.h \
 	engine/analyze/bind.c engine/analyze/bind.h \
 	engine/analyze/bind_expr.c engine/analyze/bind_expr.h \
 	engine/analyze/bind_call.c engine/analyze/bind_call.h \

@@ -427,6 +427,7 @@ static int subst_plan(struct plan_ctx *ctx, struct plan *p, struct scalars *s, s
   case PLAN_SORT:
     for (int i = 0; i < p->u.sort.nkeys && !rc; i++) rc = subst_expr(ctx, p->u.sort.keys[i].expr, s, e);
     break;
+  case PLAN_GENERATE: rc = subst_expr(ctx, p->u.generate.arg, s, e); break;
   case PLAN_WINDOW:
     for (int i = 0; i < p->u.window.npartition && !rc; i++)
       rc = subst_expr(ctx, p->u.window.partition[i], s, e);

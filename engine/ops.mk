@@ -10,7 +10,9 @@ engine_libengine_ops_a_SOURCES = \
 	engine/exec/spill.c engine/exec/spill.h \
 	engine/exec/hll.c engine/exec/hll.h \
 	engine/exec/agg_collect.c engine/exec/agg_collect.h \
+	engine/exec/agg_more.c engine/exec/agg_more.h \
 	engine/exec/op_basic.c \
+	engine/exec/op_generate.c \
 	engine/exec/op_agg.c \
 	engine/exec/op_join.c \
 	engine/exec/op_sort.c \

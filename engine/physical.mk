@@ -29,11 +29,14 @@ EXTRA_DIST += tests/sql/basics.test tests/sql/joins.test tests/sql/functions.tes
 	tests/sql/data/emp.csv tests/sql/data/dept.csv tests/sql/data/bad.csv \
 	tests/sql/data/events.jsonl
 EXTRA_DIST += tests/sql/clauses.test tests/sql/types.test tests/sql/scalar.test \
-	tests/sql/csvjson.test tests/sql/errors2.test \
+	tests/sql/csvjson.test tests/sql/errors2.test tests/sql/dates2.test tests/sql/arrays2.test \
 	tests/sql/data/people.csv tests/sql/data/quoted.csv tests/sql/data/infer.csv \
 	tests/sql/data/nested.jsonl tests/sql/data/parts/part-00000.csv \
 	tests/sql/data/parts/part-00001.csv tests/sql/data/parts/_SUCCESS \
 	tests/sql/data/parts/.part-00002.csv.crc
+EXTRA_DIST += tests/sql/regex.test tests/sql/data/regex.csv
+EXTRA_DIST += tests/sql/aggregates2.test
+EXTRA_DIST += tests/sql/strings2.test
 
 # ARRAY values: encoding, batch frames, spill files, collect_* under spilling.
 check_PROGRAMS += tests/unit/test_array

@@ -2,7 +2,7 @@
 # Debian 12 packages for building and testing Kindling (run as root).
 set -euo pipefail
 pkgs=(build-essential autoconf automake libtool pkg-config clang
-      libzmq3-dev libjansson-dev libssl-dev libcurl4-openssl-dev uuid-dev
+      libzmq3-dev libjansson-dev libssl-dev libcurl4-openssl-dev uuid-dev libpcre2-dev
       python3-jupyter-client python3-ipykernel jupyter-nbconvert jupyter-console
       python3-nbclient jupyter-notebook python3-notebook python3-pytest python3-psutil
       python3-zmq tmux valgrind)

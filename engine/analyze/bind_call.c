@@ -10,6 +10,7 @@
 #include "engine/analyze/bind_query.h"
 #include "engine/analyze/coerce.h"
 #include "engine/analyze/funcs.h"
+#include "engine/analyze/funcs_date.h"
 #include "engine/exec/hll.h"
 #include "engine/vec/schema.h"
 
@@ -100,11 +101,205 @@ static int hll_param(struct bind_ectx *argx, const struct ast_expr *a, int *p) {
   return 0;
 }
 
+/* A numeric literal (possibly negated) as a double: 0, or -1 when e is not one. */
+static int lit_double(const struct expr *e, double *v) {
+  int neg = 0;
+  if (e->kind == EXPR_FUNC && e->u.func.fn == FN_NEG && e->u.func.nargs == 1) {
+    neg = 1;
+    e = e->u.func.args[0];
+  }
+  if (e->kind != EXPR_LIT || e->u.lit.is_null) return -1;
+  switch (e->type.id) {
+  case TYPE_DOUBLE: *v = e->u.lit.d; break;
+  case TYPE_INT:
+  case TYPE_BIGINT: *v = (double)e->u.lit.i; break;
+  case TYPE_DECIMAL:
+    *v = (double)e->u.lit.i;
+    for (int i = 0; i < e->type.scale; i++) *v /= 10;
+    break;
+  default: return -1;
+  }
+  if (neg) *v = -*v;
+  return 0;
+}
+
+/* The constant argument k of an aggregate call (percentage, accuracy) as a
+ * double, with Spark's errors for a non-constant one. */
+static int agg_const_arg(struct bind_ectx *argx, const struct ast_expr *a, int k,
+                         const char *what, const char *sqltype, double *v) {
+  struct bind *b = argx->b;
+  struct expr *e;
+  int rc;
+  if ((rc = bind_expr(argx, a->u.func.args[k], &e))) return rc;
+  if (e->type.id == TYPE_ARRAY)
+    return bind_error(b, ERR_UNSUPPORTED, a->pos,
+                      "`%s` with an array of percentages is not supported by the local engine; "
+                      "call it once per percentage.",
+                      fname(a));
+  if (!lit_double(e, v)) return 0;
+  const char *txt = bind_auto_name(b, a);
+  return bind_error(b, ERR_SQL, a->pos,
+                    "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] Cannot resolve \"%s\" due to data "
+                    "type mismatch: the input `%s` should be a foldable \"%s\" expression.",
+                    txt ? txt : "", what, sqltype);
+}
+
+static int agg_range_error(struct bind *b, const struct ast_expr *a, const char *what,
+                           const char *range, double v) {
+  const char *txt = bind_auto_name(b, a);
+  return bind_error(b, ERR_SQL, a->pos,
+                    "[DATATYPE_MISMATCH.VALUE_OUT_OF_RANGE] Cannot resolve \"%s\" due to data "
+                    "type mismatch: The `%s` must be between %s (current value = %g).",
+                    txt ? txt : "", what, range, v);
+}
+
+/* bool_and/bool_or/count_if, first/last with ignoreNulls, max_by/min_by and
+ * the percentiles: calls with more than one argument or bound as another
+ * aggregate. Returns 1 (nothing done) for the other functions. */
+static int agg_call_more(struct bind_ectx *argx, const struct ast_expr *a, enum agg_fn fn,
+                         struct plan_agg_call *c) {
+  struct bind *b = argx->b;
+  int nargs = a->u.func.nargs, rc, lo = 1, hi = 1;
+  switch (fn) {
+  case AGG_FIRST:
+  case AGG_LAST: hi = 2; break;
+  case AGG_MAX_BY:
+  case AGG_MIN_BY:
+  case AGG_PERCENTILE: lo = hi = 2; break;
+  case AGG_PERCENTILE_APPROX: lo = 2, hi = 3; break;
+  case AGG_BOOL_AND:
+  case AGG_BOOL_OR:
+  case AGG_COUNT_IF:
+  case AGG_MEDIAN: break;
+  default: return 1;
+  }
+  memset(c, 0, sizeof *c);
+  c->fn = fn;
+  c->distinct = a->u.func.distinct;
+  if (nargs < lo || nargs > hi) {
+    const char *txt = bind_auto_name(b, a);
+    char want[32];
+    if (lo == hi) snprintf(want, sizeof want, "%d", lo);
+    else snprintf(want, sizeof want, "[%d, %d]", lo, hi);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[WRONG_NUM_ARGS.WITHOUT_SUGGESTION] The `%s` requires %s parameters but "
+                      "the actual number is %d (in \"%s\").",
+                      fname(a), want, nargs, txt ? txt : "");
+  }
+  struct expr *x;
+  if ((rc = bind_expr(argx, a->u.func.args[0], &x))) return rc;
+  struct type at, rt;
+  if (funcs_agg_type(fn, x->type, &at, &rt)) {
+    const char *txt = bind_auto_name(b, a);
+    char t1[32];
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
+                      "data type mismatch: the function `%s` does not accept an argument of "
+                      "type \"%s\".",
+                      txt ? txt : "", fname(a), schema_type_sql(x->type, t1));
+  }
+  if (!(x = coerce_to(b->ctx, x, at))) return bind_oom(b);
+  c->arg = x;
+  c->type = rt;
+  switch (fn) {
+  case AGG_FIRST:
+  case AGG_LAST: {
+    int ignore = 0;
+    if (nargs == 2) {
+      struct expr *e;
+      if ((rc = bind_expr(argx, a->u.func.args[1], &e))) return rc;
+      if (e->kind != EXPR_LIT || e->u.lit.is_null || e->type.id != TYPE_BOOLEAN)
+        return bind_error(b, ERR_SQL, a->u.func.args[1]->pos,
+                          "The second argument in %s should be a boolean literal.", fname(a));
+      ignore = e->u.lit.i != 0;
+    }
+    if (fn == AGG_FIRST) c->fn = ignore ? AGG_FIRST : AGG_FIRST_NULLS;
+    else c->fn = ignore ? AGG_LAST : AGG_LAST_NULLS;
+    c->distinct = 0; /* first(DISTINCT x) is first(x) */
+    break;
+  }
+  case AGG_BOOL_AND:
+  case AGG_BOOL_OR:
+    /* FALSE < TRUE: every/bool_and is min, some/any/bool_or is max. */
+    c->fn = fn == AGG_BOOL_AND ? AGG_MIN : AGG_MAX;
+    c->distinct = 0;
+    break;
+  case AGG_COUNT_IF: {
+    /* count(IF(cond, TRUE, NULL)): counts the rows where cond is true. */
+    struct value t, n;
+    memset(&t, 0, sizeof t);
+    memset(&n, 0, sizeof n);
+    t.type = n.type = T(TYPE_BOOLEAN);
+    t.i = 1;
+    n.is_null = 1;
+    struct expr *args[3] = {x, expr_lit(b->ctx, &t), expr_lit(b->ctx, &n)};
+    if (!args[1] || !args[2] || !(c->arg = expr_func(b->ctx, FN_IF, T(TYPE_BOOLEAN), args, 3)))
+      return bind_oom(b);
+    c->fn = AGG_COUNT;
+    break;
+  }
+  case AGG_MAX_BY:
+  case AGG_MIN_BY: {
+    struct expr *ord;
+    if ((rc = bind_expr(argx, a->u.func.args[1], &ord))) return rc;
+    switch (ord->type.id) {
+    case TYPE_NULL:
+    case TYPE_BOOLEAN:
+    case TYPE_INT:
+    case TYPE_BIGINT:
+    case TYPE_DOUBLE:
+    case TYPE_DECIMAL:
+    case TYPE_STRING:
+    case TYPE_DATE:
+    case TYPE_TIMESTAMP: break;
+    default: {
+      const char *txt = bind_auto_name(b, a);
+      char t1[32];
+      return bind_error(b, ERR_UNSUPPORTED, a->pos,
+                        "Cannot resolve \"%s\": the local engine cannot order `%s` by a value "
+                        "of type \"%s\".",
+                        txt ? txt : "", fname(a), schema_type_sql(ord->type, t1));
+    }
+    }
+    struct expr *args[2] = {ord, x};
+    if (!(c->arg = expr_func(b->ctx, FN_AGG_ORDKEY, T(TYPE_STRING), args, 2))) return bind_oom(b);
+    c->distinct = 0; /* DISTINCT does not change which value is at the max */
+    break;
+  }
+  case AGG_MEDIAN:
+    c->fn = AGG_PERCENTILE;
+    c->dparam = 0.5;
+    break;
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX: {
+    double p, acc = 10000;
+    if ((rc = agg_const_arg(argx, a, 1, "percentage", "DOUBLE", &p))) return rc;
+    if (!(p >= 0 && p <= 1)) return agg_range_error(b, a, "percentage", "[0.0, 1.0]", p);
+    if (nargs == 3) {
+      if ((rc = agg_const_arg(argx, a, 2, "accuracy", "INT", &acc))) return rc;
+      if (!(acc > 0 && acc <= 2147483647.0))
+        return agg_range_error(b, a, "accuracy", "(0, 2147483647]", acc);
+    }
+    c->dparam = p;
+    break;
+  }
+  default: break;
+  }
+  if (a->u.func.filter) {
+    struct expr *f;
+    if ((rc = bind_expr(argx, a->u.func.filter, &f)) ||
+        (rc = bind_expr_bool(b, f, a->u.func.filter, "FILTER", &c->filter)))
+      return rc;
+  }
+  return 0;
+}
+
 /* Bind an aggregate call's argument and filter with argx into *c. */
 static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_fn fn,
                     struct plan_agg_call *c) {
   struct bind *b = argx->b;
   int rc, nargs = a->u.func.nargs;
+  if ((rc = agg_call_more(argx, a, fn, c)) != 1) return rc;
   memset(c, 0, sizeof *c);
   c->fn = fn;
   c->distinct = a->u.func.distinct;
@@ -205,6 +400,7 @@ static int bind_agg(struct bind_ectx *x, const struct ast_expr *a, enum agg_fn f
   for (; k < g->ncalls; k++) {
     struct plan_agg_call *o = &g->calls[k];
     if (o->fn == c.fn && o->distinct == c.distinct && o->param == c.param &&
+        o->dparam == c.dparam &&
         bind_expr_equal(o->arg, c.arg) &&
         bind_expr_equal(o->filter, c.filter))
       break;
@@ -341,7 +537,9 @@ static int bind_window(struct bind_ectx *x, const struct ast_expr *a, struct exp
     if (c->agg.distinct)
       return bind_error(b, ERR_UNSUPPORTED, a->pos,
                         "DISTINCT aggregates over a window are not supported.");
-    if (c->agg.fn == AGG_COLLECT_LIST || c->agg.fn == AGG_COLLECT_SET)
+    if (c->agg.fn == AGG_COLLECT_LIST || c->agg.fn == AGG_COLLECT_SET ||
+        c->agg.fn == AGG_MAX_BY || c->agg.fn == AGG_MIN_BY || c->agg.fn == AGG_PERCENTILE ||
+        c->agg.fn == AGG_PERCENTILE_APPROX)
       return bind_error(b, ERR_UNSUPPORTED, a->pos,
                         "%s over a window is not supported by the local engine; use it in a "
                         "GROUP BY aggregate and join the result back.",
@@ -519,12 +717,27 @@ int bind_call_func(struct bind_ectx *x, const struct ast_expr *a, struct expr **
   const char **texts = plan_alloc(b->ctx, sizeof *texts * (size_t)(n + 1));
   if (!args || !texts) return bind_oom(b);
   for (int i = 0; i < n; i++) {
-    if ((rc = bind_expr(x, a->u.func.args[i], &args[i]))) return rc;
-    if (!(texts[i] = bind_auto_name(b, a->u.func.args[i]))) return bind_oom(b);
+    const struct ast_expr *ai = a->u.func.args[i];
+    if (i == 0 && ai->kind == AST_COL && ai->u.col.n == 1 &&
+        funcs_date_unit_arg(name, n, ai->u.col.parts[0])) {
+      /* timestampadd(HOUR, ...): the unit keyword, not a column */
+      const char *u = ai->u.col.parts[0];
+      if (!(args[i] = coerce_string(b->ctx, u, strlen(u)))) return bind_oom(b);
+    } else if ((rc = bind_expr(x, ai, &args[i]))) {
+      return rc;
+    }
+    if (!(texts[i] = bind_auto_name(b, ai))) return bind_oom(b);
   }
   const char *call = bind_auto_name(b, a);
   if (!call) return bind_oom(b);
   if (!strcasecmp(name, "typeof") && a->u.func.name.n == 1) return bind_typeof(b, a, args, n, out);
+  if (x->clause && strcmp(x->clause, "SELECT") && a->u.func.name.n == 1 &&
+      (!strcasecmp(name, "explode") || !strcasecmp(name, "posexplode") ||
+       !strcasecmp(name, "explode_outer") || !strcasecmp(name, "posexplode_outer")))
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[UNSUPPORTED_GENERATOR.OUTSIDE_SELECT] The generator is not supported: "
+                      "outside the SELECT clause, found: \"%s\" in %s.",
+                      call, x->clause);
   char msg[ERR_MSG_MAX];
   rc = funcs_scalar(b->ctx, name, args, n, call, texts, out, msg, sizeof msg);
   if (rc == ERR_NOTFOUND) {

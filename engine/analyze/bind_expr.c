@@ -9,6 +9,7 @@
 #include "engine/analyze/bind_call.h"
 #include "engine/analyze/coerce.h"
 #include "engine/analyze/funcs.h"
+#include "engine/analyze/funcs_str2.h"
 #include "engine/vec/schema.h"
 
 static struct type T(enum type_id id) {
@@ -360,6 +361,20 @@ static int is_interval(const struct ast_expr *a) {
   return a->kind == AST_LIT && a->u.lit.type.id == TYPE_INTERVAL;
 }
 
+/* & | ^ (r given) and ~ (r NULL) on INT/BIGINT operands. */
+static int bind_bitwise(struct bind *b, const struct ast_expr *a, enum expr_fn fn, struct expr *l,
+                        struct expr *r, struct expr **out) {
+  const char *txt;
+  char msg[ERR_MSG_MAX];
+  int rc;
+  if ((rc = text_of(b, a, &txt))) return rc;
+  rc = funcs_str2_bitwise(b->ctx, fn, l, r, txt, out, msg, sizeof msg);
+  if (rc == ERR_NOMEM) return bind_oom(b);
+  if (rc) return bind_error(b, rc, a->pos, "%s", msg);
+  (*out)->pos = a->pos;
+  return 0;
+}
+
 static int bind_arith(struct bind_ectx *x, const struct ast_expr *a, struct expr **out) {
   struct bind *b = x->b;
   enum ast_op op = a->u.binary.op;
@@ -405,8 +420,9 @@ static int bind_arith(struct bind_ectx *x, const struct ast_expr *a, struct expr
   case AST_OP_IDIV: fn = FN_IDIV; break;
   case AST_OP_MOD: fn = FN_MOD; break;
   default:
-    return bind_error(b, ERR_UNSUPPORTED, a->pos,
-                      "Bitwise operators are not supported by the local engine.");
+    return bind_bitwise(b, a, op == AST_OP_BITAND ? FN_BITAND : op == AST_OP_BITOR ? FN_BITOR
+                                                                                 : FN_BITXOR,
+                        l, r, out);
   }
   int bad;
   *out = coerce_arith(b->ctx, fn, l, r, &bad);
@@ -465,8 +481,7 @@ static int bind_unary(struct bind_ectx *x, const struct ast_expr *a, struct expr
     if (!(*out = mk(b, FN_NEG, e->type, e, NULL))) return bind_oom(b);
     return 0;
   default:
-    return bind_error(b, ERR_UNSUPPORTED, a->pos,
-                      "Bitwise operators are not supported by the local engine.");
+    return bind_bitwise(b, a, FN_BITNOT, e, NULL, out);
   }
 }
 
@@ -533,9 +548,18 @@ static int bind_like(struct bind_ectx *x, const struct ast_expr *a, struct expr 
   v = coerce_to(b->ctx, v, T(TYPE_STRING));
   p = coerce_to(b->ctx, p, T(TYPE_STRING));
   if (!v || !p) return bind_oom(b);
+  if (p->kind != EXPR_LIT && a->u.like.kind == AST_LIKE_RLIKE) {
+    /* a pattern per row: the regex function compiles each distinct one */
+    struct expr *e = mk(b, FN_RLIKE, T(TYPE_BOOLEAN), v, p);
+    if (!e) return bind_oom(b);
+    e->pos = a->pos;
+    if (a->u.like.negated) return not_of(b, e, out);
+    *out = e;
+    return 0;
+  }
   if (p->kind != EXPR_LIT)
     return bind_error(b, ERR_UNSUPPORTED, a->u.like.pattern->pos,
-                      "The local engine supports only constant patterns in LIKE / RLIKE.");
+                      "The local engine supports only constant patterns in LIKE.");
   if (p->u.lit.is_null) {
     if (!(*out = coerce_null(b->ctx, T(TYPE_BOOLEAN)))) return bind_oom(b);
     return 0;

@@ -7,6 +7,7 @@
 #include "engine/analyze/bind_expr.h"
 #include "engine/analyze/bind_from.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/funcs.h"
 #include "engine/vec/schema.h"
 
 static struct plan *pass_node(struct bind *b, enum plan_kind k, struct plan *child) {
@@ -280,6 +281,108 @@ static int bind_values(struct bind *b, const struct ast_query *q, struct plan **
   return 0;
 }
 
+/* A generator in a SELECT list or LATERAL VIEW (Spark's Generate). */
+struct sel_gen {
+  const struct ast_expr *ast;
+  struct expr *arg;
+  int with_pos, outer;
+  int ids[2];
+  const char *names[2];
+  struct type types[2];
+};
+
+/* 1 when a is a call of a generator the engine has: explode / posexplode
+ * [_outer] (*with_pos, *outer filled). */
+static int gen_call(const struct ast_expr *a, int *with_pos, int *outer) {
+  if (a->kind != AST_FUNC || a->u.func.name.n != 1 || a->u.func.over || a->u.func.filter ||
+      a->u.func.distinct)
+    return 0;
+  static const char *const names[] = {"explode", "explode_outer", "posexplode",
+                                      "posexplode_outer"};
+  for (int i = 0; i < 4; i++)
+    if (ast_ident_eq(a->u.func.name.parts[0], names[i])) {
+      *with_pos = i >= 2;
+      *outer = i & 1;
+      return 1;
+    }
+  return 0;
+}
+
+/* Bind generator call a in x: its ARRAY argument, then its output columns
+ * named cols (ncols of them) or Spark's defaults (col; pos, col). */
+static int bind_gen(struct bind_ectx *x, const struct ast_expr *a, char *const *cols, int ncols,
+                    int top, struct sel_gen *g) {
+  struct bind *b = x->b;
+  memset(g, 0, sizeof *g);
+  g->ast = a;
+  gen_call(a, &g->with_pos, &g->outer);
+  const char *call = bind_auto_name(b, a);
+  if (!call) return bind_oom(b);
+  if (a->u.func.nargs != 1) {
+    char msg[512];
+    char lname[32];
+    snprintf(lname, sizeof lname, "%s%s%s", g->with_pos ? "pos" : "", "explode",
+             g->outer ? "_outer" : "");
+    funcs_wrong_nargs(lname, 1, 1, a->u.func.nargs, msg, sizeof msg);
+    return bind_error(b, ERR_SQL, a->pos, "%s", msg);
+  }
+  int rc = top ? bind_expr_top(x, a->u.func.args[0], &g->arg)
+               : bind_expr(x, a->u.func.args[0], &g->arg);
+  if (rc) return rc;
+  if (g->arg->type.id != TYPE_ARRAY) {
+    char t[32];
+    const char *at = bind_auto_name(b, a->u.func.args[0]);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
+                      "data type mismatch: The first parameter requires the (\"ARRAY\" or "
+                      "\"MAP\") type, however \"%s\" has the type \"%s\".",
+                      call, at ? at : "", schema_type_sql(g->arg->type, t));
+  }
+  int ng = 1 + g->with_pos;
+  if (ncols && ncols != ng) {
+    char list[256];
+    size_t k = 0;
+    list[0] = 0;
+    for (int i = 0; i < ncols && k + 2 < sizeof list; i++)
+      k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", cols[i]);
+    return bind_error(b, ERR_SQL, a->pos,
+                      "[UDTF_ALIAS_NUMBER_MISMATCH] The number of aliases supplied in the AS "
+                      "clause does not match the number of columns output by the UDTF. Expected "
+                      "%d aliases, but got %s.",
+                      ng, list);
+  }
+  g->types[ng - 1] = type_elem(g->arg->type);
+  if (g->with_pos) g->types[0] = (struct type){TYPE_INT, 0, 0};
+  for (int i = 0; i < ng; i++) {
+    const char *dflt = g->with_pos && i == 0 ? "pos" : "col";
+    g->names[i] = ncols ? bind_strdup(b, cols[i]) : dflt;
+    if (!g->names[i]) return bind_oom(b);
+    g->ids[i] = bind_new_id(b, g->names[i]);
+  }
+  return 0;
+}
+
+/* The Generate node of g over child: child's columns then g's. */
+static struct plan *gen_node(struct bind *b, struct plan *child, const struct sel_gen *g,
+                             const char *qual) {
+  int ng = 1 + g->with_pos;
+  struct plan *p = plan_new(b->ctx, PLAN_GENERATE, &child, 1, child->ncols + ng);
+  if (!p) return NULL;
+  if (child->ncols) memcpy(p->cols, child->cols, sizeof *p->cols * (size_t)child->ncols);
+  for (int i = 0; i < ng; i++) {
+    struct plan_col *c = &p->cols[child->ncols + i];
+    c->id = g->ids[i];
+    c->name = g->names[i];
+    c->qualifier = qual;
+    c->type = g->types[i];
+    c->nullable = g->with_pos && i == 0 ? g->outer : 1;
+  }
+  p->u.generate.arg = g->arg;
+  p->u.generate.with_pos = g->with_pos;
+  p->u.generate.outer = g->outer;
+  return p;
+}
+
 /* A SELECT being planned. */
 struct sel {
   struct bind *b;
@@ -294,6 +397,7 @@ struct sel {
   int nitems, nvisible, cap;
   struct bind_alias *aliases;
   int naliases;
+  struct sel_gen gen; /* the SELECT list's generator, when gen.ast */
 };
 
 static int add_item(struct sel *s, struct expr *e, const char *name) {
@@ -493,11 +597,40 @@ static int group_keys(struct sel *s) {
   return grouping_sets(s, kmap);
 }
 
+/* A generator item of the SELECT list: its columns become items, computed
+ * by a Generate under the final projection (one generator per SELECT). */
+static int select_gen(struct sel *s, struct bind_ectx *x, const struct ast_item *it) {
+  struct bind *b = s->b;
+  if (s->gen.ast) {
+    const char *t1 = bind_auto_name(b, s->gen.ast), *t2 = bind_auto_name(b, it->expr);
+    return bind_error(b, ERR_SQL, it->expr->pos,
+                      "[UNSUPPORTED_GENERATOR.MULTI_GENERATOR] The generator is not supported: "
+                      "only one generator allowed per SELECT clause but found 2: \"%s\", "
+                      "\"%s\".",
+                      t1 ? t1 : "", t2 ? t2 : "");
+  }
+  char *one[1] = {it->alias};
+  int rc = bind_gen(x, it->expr, it->naliases ? it->aliases : one,
+                    it->naliases ? it->naliases : it->alias ? 1 : 0, 1, &s->gen);
+  if (rc) return rc;
+  for (int i = 0; i < 1 + s->gen.with_pos; i++) {
+    struct expr *e = expr_col(b->ctx, s->gen.ids[i], s->gen.types[i], 1);
+    if (!e) return bind_oom(b);
+    if ((rc = add_item(s, e, s->gen.names[i]))) return rc;
+    /* ORDER BY / HAVING may name the generated columns */
+    s->aliases[s->naliases].name = s->gen.names[i];
+    s->aliases[s->naliases].ast = it->expr;
+    s->aliases[s->naliases++].bound = e;
+  }
+  return 0;
+}
+
 static int select_list(struct sel *s) {
   const struct ast_query *q = s->q;
   struct bind *b = s->b;
   int rc;
-  s->aliases = plan_alloc(b->ctx, sizeof *s->aliases * (size_t)(q->u.select.nitems + 1));
+  /* room for two names per item: a posexplode item has two columns */
+  s->aliases = plan_alloc(b->ctx, sizeof *s->aliases * (size_t)(2 * q->u.select.nitems + 1));
   if (!s->aliases) return bind_oom(b);
   for (int i = 0; i < q->u.select.nitems; i++) {
     const struct ast_item *it = &q->u.select.items[i];
@@ -510,6 +643,16 @@ static int select_list(struct sel *s) {
     x.win = &s->win;
     x.lateral = s->aliases; /* the aliases of the items before this one */
     x.nlateral = s->naliases;
+    int wp, ou;
+    if (gen_call(it->expr, &wp, &ou)) {
+      if ((rc = select_gen(s, &x, it))) return rc;
+      continue;
+    }
+    if (it->naliases)
+      return bind_error(b, ERR_SQL, it->expr->pos,
+                        "[MULTI_ALIAS_WITHOUT_GENERATOR] Multi part aliasing (%s, ...) is not "
+                        "supported with \"%s\" as it is not a generator function.",
+                        it->aliases[0], bind_auto_name(b, it->expr));
     struct expr *e;
     if ((rc = bind_expr_top(&x, it->expr, &e))) return rc;
     const char *name;
@@ -708,6 +851,28 @@ static int bind_select(struct bind *b, const struct ast_query *q, const struct b
     if (!(s.p = plan_new(b->ctx, PLAN_VALUES, NULL, 0, 0))) return bind_oom(b);
     s.p->u.values.nrows = 1;
   }
+  for (int i = 0; i < q->u.select.nlaterals; i++) {
+    const struct ast_lateral *lv = &q->u.select.laterals[i];
+    struct bind_ectx x;
+    ectx(&s, &x, "LATERAL VIEW");
+    x.agg = NULL;
+    int wp, ou;
+    if (!gen_call(lv->gen, &wp, &ou)) {
+      const char *t = bind_auto_name(b, lv->gen);
+      return bind_error(b, ERR_UNSUPPORTED, lv->gen->pos,
+                        "LATERAL VIEW %s is not supported by the local engine: use explode, "
+                        "posexplode, explode_outer or posexplode_outer.",
+                        t ? t : "");
+    }
+    struct sel_gen g;
+    if ((rc = bind_gen(&x, lv->gen, lv->cols, lv->ncols, 0, &g))) return rc;
+    g.outer |= lv->outer;
+    const char *qual = bind_strdup(b, lv->table);
+    if (!qual || !(s.p = gen_node(b, s.p, &g, qual))) return bind_oom(b);
+    for (int k = 0; k < 1 + g.with_pos; k++)
+      if ((rc = bind_scope_add(b, &s.from, g.ids[k], g.names[k], qual, g.types[k], 1, 0)))
+        return rc;
+  }
   if (q->u.select.where) {
     struct bind_ectx x;
     ectx(&s, &x, "WHERE");
@@ -749,6 +914,7 @@ static int bind_select(struct bind *b, const struct ast_query *q, const struct b
     s.p = f;
   }
   if (s.win.n && (rc = windows(&s))) return rc;
+  if (s.gen.ast && !(s.p = gen_node(b, s.p, &s.gen, NULL))) return bind_oom(b);
   if ((rc = project(&s, s.nitems))) return rc;
   if (q->u.select.distinct && (rc = distinct(b, s.p, &s.p))) return rc;
   for (int i = 0; i < q->norder; i++)

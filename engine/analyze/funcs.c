@@ -8,6 +8,9 @@
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
 #include "engine/analyze/funcs_array.h"
+#include "engine/analyze/funcs_regex.h"
+#include "engine/analyze/funcs_date.h"
+#include "engine/analyze/funcs_str2.h"
 #include "engine/vec/array.h"
 #include "engine/vec/schema.h"
 
@@ -30,7 +33,15 @@ int funcs_agg(const char *name, enum agg_fn *out) {
              {"var_pop", AGG_VAR_POP},      {"stddev_pop", AGG_STDDEV_POP},
              {"approx_count_distinct", AGG_APPROX_COUNT_DISTINCT},
              {"collect_list", AGG_COLLECT_LIST}, {"array_agg", AGG_COLLECT_LIST},
-             {"collect_set", AGG_COLLECT_SET}};
+             {"collect_set", AGG_COLLECT_SET},
+             {"last", AGG_LAST},            {"last_value", AGG_LAST},
+             {"bool_and", AGG_BOOL_AND},    {"every", AGG_BOOL_AND},
+             {"bool_or", AGG_BOOL_OR},      {"some", AGG_BOOL_OR},
+             {"any", AGG_BOOL_OR},          {"count_if", AGG_COUNT_IF},
+             {"max_by", AGG_MAX_BY},        {"min_by", AGG_MIN_BY},
+             {"percentile", AGG_PERCENTILE}, {"median", AGG_MEDIAN},
+             {"percentile_approx", AGG_PERCENTILE_APPROX},
+             {"approx_percentile", AGG_PERCENTILE_APPROX}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (!strcasecmp(name, tab[i].name)) {
       *out = tab[i].fn;
@@ -97,6 +108,32 @@ int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type 
     case AGG_MAX:
     case AGG_FIRST:
       if (t.id == TYPE_INTERVAL || (t.id == TYPE_ARRAY && fn != AGG_FIRST)) return -1;
+      *res = t;
+      return 0;
+    case AGG_LAST:
+    case AGG_FIRST_NULLS:
+    case AGG_LAST_NULLS:
+    case AGG_MAX_BY: /* t: the value x (the analyzer checks the ordering) */
+    case AGG_MIN_BY:
+      if (t.id == TYPE_INTERVAL) return -1;
+      *res = t;
+      return 0;
+    case AGG_BOOL_AND:
+    case AGG_BOOL_OR:
+    case AGG_COUNT_IF:
+      /* Spark casts no STRING to BOOLEAN implicitly. */
+      if (t.id != TYPE_BOOLEAN && t.id != TYPE_NULL) return -1;
+      *arg = T(TYPE_BOOLEAN);
+      *res = T(fn == AGG_COUNT_IF ? TYPE_BIGINT : TYPE_BOOLEAN);
+      return 0;
+    case AGG_PERCENTILE:
+    case AGG_MEDIAN:
+      if (!coerce_is_numeric(t) && t.id != TYPE_STRING && t.id != TYPE_NULL) return -1;
+      *arg = *res = T(TYPE_DOUBLE);
+      return 0;
+    case AGG_PERCENTILE_APPROX:
+      if (t.id == TYPE_STRING || t.id == TYPE_NULL) *arg = t = T(TYPE_DOUBLE);
+      if (!coerce_is_numeric(t) && t.id != TYPE_DATE && t.id != TYPE_TIMESTAMP) return -1;
       *res = t;
       return 0;
     case AGG_APPROX_COUNT_DISTINCT:
@@ -600,6 +637,12 @@ int funcs_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int
   struct fb b = {ctx, n, a, nargs, call_text, arg_text, msg, msgsz, 0};
   msg[0] = 0;
   int arc = funcs_array_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
+  if (arc != ERR_NOTFOUND) return arc;
+  arc = funcs_regex_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
+  if (arc != ERR_NOTFOUND) return arc;
+  arc = funcs_date_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
+  if (arc != ERR_NOTFOUND) return arc;
+  arc = funcs_str2_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
   if (arc != ERR_NOTFOUND) return arc;
   struct expr *e = build(&b, n);
   if (b.rc) return b.rc;

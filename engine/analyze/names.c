@@ -348,6 +348,13 @@ static void name(struct nm *n, const struct ast_expr *e) {
       const char *fname = e->u.func.name.n ? e->u.func.name.parts[e->u.func.name.n - 1] : "?";
       int star = e->u.func.nargs == 1 && e->u.func.args[0]->kind == AST_STAR;
       if (!strcasecmp(fname, "mean")) fname = "avg";
+      if (!strcmp(fname, "[]") && e->u.func.nargs == 2) { /* subscript: Spark prints a[i] */
+        name(n, e->u.func.args[0]);
+        put(n, "[");
+        name(n, e->u.func.args[1]);
+        put(n, "]");
+        return;
+      }
       if (!strcasecmp(fname, "extract") && e->u.func.nargs == 2 &&
           e->u.func.args[0]->kind == AST_LIT && e->u.func.args[0]->u.lit.type.id == TYPE_STRING) {
         put(n, "extract(");

@@ -15,8 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/exec/eval_aggkey.h"
 #include "engine/exec/eval_array.h"
+#include "engine/exec/eval_date2.h"
 #include "engine/exec/eval_kern.h"
+#include "engine/exec/eval_str2.h"
+#include "engine/exec/eval_regex.h"
 #include "engine/plan/plan.h"
 #include "engine/vec/datetime.h"
 #include "engine/vec/numparse.h"
@@ -1421,6 +1425,7 @@ static int pick_func(struct eval_prog *p, struct eval_node *nd, struct err *err)
         return 0;
       }
   }
+  if (eval_str2_owns(fn)) return eval_str2_compile(p, nd, err);
   switch (fn) {
     case FN_ADD:
     case FN_SUB:
@@ -1635,10 +1640,44 @@ static int pick_func(struct eval_prog *p, struct eval_node *nd, struct err *err)
     case FN_TO_DATE_FMT:
     case FN_TO_TS_FMT:
     case FN_TS_ADD_INTERVAL: return eval_date_compile(p, nd, err);
+    case FN_UNIX_SECONDS:
+    case FN_SECONDS_TO_TS:
+    case FN_LAST_DAY:
+    case FN_NEXT_DAY:
+    case FN_WEEKOFYEAR:
+    case FN_DAYOFYEAR:
+    case FN_WEEKDAY:
+    case FN_MONTHS_BETWEEN:
+    case FN_MAKE_DATE:
+    case FN_MAKE_TS:
+    case FN_TS_ADD_UNIT:
+    case FN_TS_DIFF_UNIT:
+    case FN_TRUNC_DATE: return eval_date2_compile(p, nd, err);
     case FN_SIZE:
     case FN_ARRAY_CONTAINS:
     case FN_SORT_ARRAY:
-    case FN_ARRAY_DISTINCT: return eval_array_compile(p, nd, err);
+    case FN_ARRAY_DISTINCT:
+    case FN_ARRAY:
+    case FN_ELEMENT_AT:
+    case FN_ARRAY_SUBSCRIPT:
+    case FN_ARRAY_JOIN:
+    case FN_ARRAY_POSITION:
+    case FN_ARRAY_REMOVE:
+    case FN_ARRAY_MAX:
+    case FN_ARRAY_MIN:
+    case FN_SLICE:
+    case FN_ARRAY_CONCAT:
+    case FN_ARRAY_UNION:
+    case FN_ARRAY_INTERSECT:
+    case FN_ARRAY_EXCEPT: return eval_array_compile(p, nd, err);
+    case FN_RLIKE:
+    case FN_REGEXP_EXTRACT:
+    case FN_REGEXP_EXTRACT_ALL:
+    case FN_REGEXP_REPLACE:
+    case FN_REGEXP_COUNT:
+    case FN_REGEXP_SUBSTR:
+    case FN_SPLIT: return eval_regex_compile(p, nd, err);
+    case FN_AGG_ORDKEY: return eval_aggkey_compile(p, nd, err);
     default: return unsupported(err, nd, "this function");
   }
 }

@@ -256,9 +256,10 @@ static int bad_types(struct eval_node *nd, struct err *err) {
                     "date function called with arguments of unexpected types "
                     "(the analyzer should have inserted casts)");
 }
+
 /* A constant pattern (second argument) is compiled once, into nd->aux;
- * a bad one is an error pointing at the call. */
-static int compile_const_fmt(struct eval_node *nd, struct err *err) {
+ * a bad one is an error pointing at the call. parse: it will read text. */
+static int compile_const_fmt(struct eval_node *nd, int parse, struct err *err) {
   if (!nd->args[1]->is_const || nd->args[1]->cval.is_null) return 0;
   struct date_fmt_aux *a = calloc(1, sizeof *a);
   if (!a) return err_set(err, ERR_NOMEM, "out of memory");
@@ -269,7 +270,8 @@ static int compile_const_fmt(struct eval_node *nd, struct err *err) {
   if (!pat) return err_set(err, ERR_NOMEM, "out of memory");
   memcpy(pat, v->s ? v->s : "", v->len);
   pat[v->len] = 0;
-  int rc = datetime_fmt_compile(&a->fmt, pat, err);
+  int rc = parse ? datetime_fmt_compile_parser(&a->fmt, pat, err)
+                 : datetime_fmt_compile(&a->fmt, pat, err);
   free(pat);
   if (rc) {
     if (err) err->line = nd->e->pos.line, err->column = nd->e->pos.column;
@@ -333,13 +335,13 @@ int eval_date_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
       return 0;
     case FN_DATE_FORMAT:
       if (na != 2 || !is_dt(t0) || t1 != TYPE_STRING) return bad_types(nd, err);
-      if ((rc = compile_const_fmt(nd, err))) return rc;
+      if ((rc = compile_const_fmt(nd, 0, err))) return rc;
       nd->kern = k_date_format;
       return 0;
     case FN_TO_DATE_FMT:
     case FN_TO_TS_FMT:
       if (na != 2 || t0 != TYPE_STRING || t1 != TYPE_STRING) return bad_types(nd, err);
-      if ((rc = compile_const_fmt(nd, err))) return rc;
+      if ((rc = compile_const_fmt(nd, 1, err))) return rc;
       nd->kern = k_to_date_fmt;
       return 0;
     default:

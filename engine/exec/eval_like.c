@@ -8,18 +8,17 @@
  * occurrence -- leftmost is always safe because a segment matches a fixed
  * number of code points, so an earlier match leaves more room for the rest.
  * ILIKE lower-cases the pattern once and each subject into a scratch buffer.
- * RLIKE compiles a POSIX extended regex once (search semantics, as Java's
- * Matcher.find that Spark uses). */
+ * RLIKE hands over to eval_regex.c (PCRE2, Java-like syntax). */
 #include "engine/exec/eval_like.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/exec/eval_kern.h"
+#include "engine/exec/eval_regex.h"
 #include "engine/exec/eval_str.h"
 
-enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_ALL, LK_GENERAL, LK_REGEX };
+enum { LK_EXACT, LK_PREFIX, LK_SUFFIX, LK_CONTAINS, LK_ALL, LK_GENERAL };
 
 /* A segment: bytes where any[k] marks a '_' placeholder. */
 struct like_seg {
@@ -38,9 +37,7 @@ struct eval_like {
   struct like_seg *segs;
   int nseg;
   int lead, trail; /* pattern starts / ends with '%' */
-  regex_t re;
-  int has_re;
-  char *scratch; /* ILIKE lower-cased subject / RLIKE NUL-terminated copy */
+  char *scratch; /* ILIKE lower-cased subject */
   size_t scap;
 };
 
@@ -53,7 +50,6 @@ static void like_free(void *p) {
     free(m->segs[i].any);
   }
   free(m->segs);
-  if (m->has_re) regfree(&m->re);
   free(m->scratch);
   free(m);
 }
@@ -158,15 +154,7 @@ static int k_like(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel,
   uint8_t *o = nd->vec.data;
   uint8_t neg = (uint8_t)m->negated;
   eval_valid_copy(nd->vec.validity, a->validity, rt->nwords);
-  if (m->kind == LK_REGEX) {
-    EVAL_FOR_VALID(i, sel, n, a->validity, {
-      if (ensure_scratch(m, (size_t)s[i].len + 1))
-        return err_set(rt->err, ERR_NOMEM, "out of memory in rlike");
-      memcpy(m->scratch, s[i].ptr, s[i].len);
-      m->scratch[s[i].len] = 0;
-      o[i] = (uint8_t)((regexec(&m->re, m->scratch, 0, NULL, 0) == 0) ^ neg);
-    });
-  } else if (m->ci) {
+  if (m->ci) {
     EVAL_FOR_VALID(i, sel, n, a->validity, {
       if (ensure_scratch(m, (size_t)s[i].len + 1))
         return err_set(rt->err, ERR_NOMEM, "out of memory in ilike");
@@ -279,6 +267,11 @@ int eval_like_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
   if (nd->args[0]->type.id != TYPE_STRING && nd->args[0]->type.id != TYPE_NULL)
     return err_set_at(err, ERR_UNSUPPORTED, e->pos.line, e->pos.column,
                       "LIKE needs a string operand");
+  /* RLIKE is PCRE2 with Java-like syntax (eval_regex.c). */
+  if (e->u.like.kind == AST_LIKE_RLIKE)
+    return eval_regex_rlike_compile(nd, e->u.like.pattern ? e->u.like.pattern : "",
+                                    e->u.like.pattern ? e->u.like.len : 0, e->u.like.negated,
+                                    err);
   struct eval_like *m = calloc(1, sizeof *m);
   if (!m) return err_set(err, ERR_NOMEM, "out of memory");
   nd->aux = m;
@@ -287,24 +280,6 @@ int eval_like_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
   m->negated = e->u.like.negated != 0;
   const char *pat = e->u.like.pattern ? e->u.like.pattern : "";
   uint32_t plen = e->u.like.pattern ? e->u.like.len : 0;
-  if (e->u.like.kind == AST_LIKE_RLIKE) {
-    char *z = malloc((size_t)plen + 1);
-    if (!z) return err_set(err, ERR_NOMEM, "out of memory");
-    memcpy(z, pat, plen);
-    z[plen] = 0;
-    int rc = regcomp(&m->re, z, REG_EXTENDED | REG_NOSUB);
-    free(z);
-    if (rc != 0) {
-      char msg[200];
-      regerror(rc, &m->re, msg, sizeof msg);
-      return err_set_at(err, ERR_SQL, e->pos.line, e->pos.column,
-                        "invalid regular expression '%.*s': %s", (int)(plen > 200 ? 200 : plen),
-                        pat, msg);
-    }
-    m->has_re = 1;
-    m->kind = LK_REGEX;
-    return 0;
-  }
   char *low = NULL;
   if (e->u.like.kind == AST_LIKE_ILIKE) {
     m->ci = 1;

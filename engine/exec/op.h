@@ -103,6 +103,14 @@ struct op *op_project(struct task_ctx *t, struct op *child, struct expr *const *
 struct op *op_expand(struct task_ctx *t, struct op *child, struct expr *const *exprs, int nsets,
                      int n, struct err *err);
 
+/* Spark's Generate for explode / posexplode [_outer] (op_generate.c): per
+ * input row, one output row per element of the ARRAY arg (bound to the
+ * child), none for an empty or NULL array unless outer (one row, generated
+ * columns NULL). Output: the child columns keep[0..nkeep), then pos (INT,
+ * 0-based) when with_pos, then the element. keep is borrowed. */
+struct op *op_generate(struct task_ctx *t, struct op *child, const struct expr *arg,
+                       const int *keep, int nkeep, int with_pos, int outer, struct err *err);
+
 /* Hash aggregation.
  * mode COMPLETE: input rows -> keys then final aggregate values.
  * mode PARTIAL:  input rows -> keys then the aggregate *states* (layout below).

@@ -31,6 +31,8 @@
 #include "engine/exec/batchio.h"
 #include "engine/exec/exprcol.h"
 #include "engine/exec/agg_collect.h"
+#include "engine/exec/agg_more.h"
+#include "engine/exec/eval_aggkey.h"
 #include "engine/exec/hll.h"
 #include "engine/exec/op.h"
 #include "engine/exec/opx.h"
@@ -238,6 +240,11 @@ static int call_grow(struct call *c, uint32_t oldcap, uint32_t newcap) {
   case AGG_MIN:
   case AGG_MAX:
   case AGG_FIRST:
+  case AGG_LAST:
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS:
+  case AGG_MAX_BY:
+  case AGG_MIN_BY:
     rc = grow_array(&c->val, phys_size(c->ph), oldcap, newcap);
     if (!rc) rc = grow_array((void **)&c->has, 1, oldcap, newcap);
     break;
@@ -254,6 +261,8 @@ static int call_grow(struct call *c, uint32_t oldcap, uint32_t newcap) {
     break;
   case AGG_COLLECT_LIST:
   case AGG_COLLECT_SET:
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX:
     rc = grow_array((void **)&c->lists, sizeof *c->lists, oldcap, newcap);
     if (!rc) c->lists_cap = newcap;
     break;
@@ -270,14 +279,21 @@ static size_t call_state_bytes(const struct call *c) {
   case AGG_AVG: return 16;
   case AGG_MIN:
   case AGG_MAX:
-  case AGG_FIRST: return phys_size(c->ph) + 1;
+  case AGG_FIRST:
+  case AGG_LAST:
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS:
+  case AGG_MAX_BY:
+  case AGG_MIN_BY: return phys_size(c->ph) + 1;
   case AGG_STDDEV_SAMP:
   case AGG_VAR_SAMP:
   case AGG_STDDEV_POP:
   case AGG_VAR_POP: return 24;
   case AGG_APPROX_COUNT_DISTINCT: return sizeof(uint8_t *); /* registers: the arena */
   case AGG_COLLECT_LIST:
-  case AGG_COLLECT_SET: return sizeof(struct agg_collect); /* elements: collect_bytes */
+  case AGG_COLLECT_SET:
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX: return sizeof(struct agg_collect); /* elements: collect_bytes */
   default: return 0;
   }
 }
@@ -459,7 +475,7 @@ static int set_sv(struct agg_op *a, struct sv *slot, int had, const struct sv *s
 static int upd_minmax(struct agg_op *a, struct call *c, const struct vector *v,
                       const uint32_t *gids, const uint64_t *mask, uint32_t lo, uint32_t hi) {
   uint8_t *has = c->has;
-  int mx = c->fn == AGG_MAX, first = c->fn == AGG_FIRST;
+  int mx = c->fn == AGG_MAX || c->fn == AGG_MAX_BY, first = c->fn == AGG_FIRST;
   switch (c->ph) {
   case PH_U8: {
     uint8_t *s = c->val;
@@ -507,6 +523,47 @@ static int upd_minmax(struct agg_op *a, struct call *c, const struct vector *v,
     break;
   }
   }
+  return 0;
+}
+
+/* Store row i of v as the value of group g (MIN/MAX layout in c->val). */
+static int store_val(struct agg_op *a, struct call *c, uint32_t g, const struct vector *v,
+                     uint32_t i) {
+  switch (c->ph) {
+  case PH_U8: ((uint8_t *)c->val)[g] = vector_u8(v)[i]; break;
+  case PH_I32: ((int32_t *)c->val)[g] = vector_i32(v)[i]; break;
+  case PH_I64: ((int64_t *)c->val)[g] = vector_i64(v)[i]; break;
+  case PH_F64: ((double *)c->val)[g] = vector_f64(v)[i]; break;
+  case PH_SV: return set_sv(a, &((struct sv *)c->val)[g], c->has[g] == 1, &vector_sv(v)[i]);
+  }
+  return 0;
+}
+
+/* LAST (NULLs ignored: mask holds valid rows only): every row replaces. */
+static int upd_last(struct agg_op *a, struct call *c, const struct vector *v,
+                    const uint32_t *gids, const uint64_t *mask, uint32_t lo, uint32_t hi) {
+  int rc;
+  LOOP({
+    if ((rc = store_val(a, c, g, v, i))) return rc;
+    c->has[g] = 1;
+  });
+  return 0;
+}
+
+/* FIRST_NULLS / LAST_NULLS over values v, NULLs included. has[g]: 0 no row
+ * yet, 1 a value, 2 a NULL. seen (merge): the partial's "a row was seen"
+ * column, rows without one are skipped. */
+static int upd_fl_nulls(struct agg_op *a, struct call *c, const struct vector *v,
+                        const struct vector *seen, const uint32_t *gids, const uint64_t *mask,
+                        uint32_t lo, uint32_t hi) {
+  int last = c->fn == AGG_LAST_NULLS, rc;
+  LOOP({
+    if (seen && (!bitmap_get(seen->validity, i) || !vector_u8(seen)[i])) continue;
+    if (!last && c->has[g]) continue;
+    int valid = bitmap_get(v->validity, i);
+    if (valid && (rc = store_val(a, c, g, v, i))) return rc;
+    c->has[g] = valid ? 1 : 2;
+  });
   return 0;
 }
 
@@ -638,6 +695,18 @@ static int upd_raw(struct agg_op *a, struct call *c, const struct vector *v, con
   case AGG_MIN:
   case AGG_MAX:
   case AGG_FIRST: return upd_minmax(a, c, v, gids, mask, lo, hi);
+  case AGG_MAX_BY:
+  case AGG_MIN_BY: return upd_minmax(a, c, v, gids, mask, lo, hi);
+  case AGG_LAST: return upd_last(a, c, v, gids, mask, lo, hi);
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS: return upd_fl_nulls(a, c, v, NULL, gids, mask, lo, hi);
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX: {
+    enum type_id el = type_elem_id(c->st[0]);
+    int rc;
+    LOOP(if ((rc = agg_collect_add(&c->lists[g], el, 0, v, i, &a->collect_bytes))) return rc);
+    return 0;
+  }
   case AGG_APPROX_COUNT_DISTINCT: return upd_hll(a, c, v, gids, mask, lo, hi);
   case AGG_COLLECT_LIST:
   case AGG_COLLECT_SET: {
@@ -717,6 +786,20 @@ static int upd_merge(struct agg_op *a, struct call *c, const struct vector *cons
   case AGG_MIN:
   case AGG_MAX:
   case AGG_FIRST: return upd_minmax(a, c, st[0], gids, st[0]->validity, lo, hi);
+  case AGG_MAX_BY:
+  case AGG_MIN_BY: return upd_minmax(a, c, st[0], gids, st[0]->validity, lo, hi);
+  case AGG_LAST: return upd_last(a, c, st[0], gids, st[0]->validity, lo, hi);
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS: return upd_fl_nulls(a, c, st[0], st[1], gids, NULL, lo, hi);
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX: {
+    enum type_id el = type_elem_id(c->st[0]);
+    int rc;
+    const struct sv *d = vector_sv(st[0]);
+    mask = st[0]->validity;
+    LOOP(if ((rc = agg_collect_merge(&c->lists[g], el, 0, d[i], &a->collect_bytes))) return rc);
+    return 0;
+  }
   case AGG_STDDEV_SAMP:
   case AGG_VAR_SAMP:
   case AGG_STDDEV_POP:
@@ -928,7 +1011,12 @@ static int process_batch(struct agg_op *a, const struct batch *b, int merge, str
         rc = upd_merge(a, c, st, a->gids, lo, hi, a->mask);
       } else {
         const uint64_t *mask =
-            call_mask(a, c->fn == AGG_COUNT_STAR ? NULL : av[i], c->has_filt ? fv[i] : NULL, n);
+            call_mask(a,
+                      c->fn == AGG_COUNT_STAR || c->fn == AGG_FIRST_NULLS ||
+                              c->fn == AGG_LAST_NULLS
+                          ? NULL
+                          : av[i],
+                      c->has_filt ? fv[i] : NULL, n);
         if (c->distinct) {
           if (!mask) {
             size_t words = bitmap_words(n);
@@ -996,6 +1084,28 @@ static void put_val(struct vector *v, uint32_t j, enum phys ph, const void *arr,
   bitmap_set(v->validity, j);
 }
 
+/* max_by / min_by's result: x from the winning agg_ordkey string (a
+ * malformed one, which cannot happen, gives NULL). */
+static void put_by(const struct call *c, struct vector *v, uint32_t j, uint32_t g) {
+  const char *p;
+  uint32_t len;
+  if (!c->has[g] || eval_aggkey_payload(((const struct sv *)c->val)[g], &p, &len) != 1) {
+    vector_set_null(v, j);
+    return;
+  }
+  enum phys ph = phys_of(c->pc->type.id);
+  if (ph == PH_SV) {
+    vector_sv(v)[j] = sv_make(p, len);
+  } else {
+    if (len != phys_size(ph)) {
+      vector_set_null(v, j);
+      return;
+    }
+    memcpy((char *)v->data + (size_t)j * len, p, len);
+  }
+  bitmap_set(v->validity, j);
+}
+
 /* Fill out with groups [g0, g0 + n): keys then states (states = 1) or final
  * values. */
 static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t n, int states) {
@@ -1030,8 +1140,18 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
         case AGG_MIN:
         case AGG_MAX:
         case AGG_FIRST:
+        case AGG_LAST:
+        case AGG_MAX_BY:
+        case AGG_MIN_BY:
           if (!c->has[g]) vector_set_null(v0, j);
           else put_val(v0, j, c->ph, c->val, g);
+          break;
+        case AGG_FIRST_NULLS:
+        case AGG_LAST_NULLS:
+          if (c->has[g] != 1) vector_set_null(v0, j);
+          else put_val(v0, j, c->ph, c->val, g);
+          vector_u8(v1)[j] = c->has[g] != 0;
+          bitmap_set(v1->validity, j);
           break;
         case AGG_STDDEV_SAMP:
         case AGG_VAR_SAMP:
@@ -1081,8 +1201,18 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
         case AGG_MIN:
         case AGG_MAX:
         case AGG_FIRST:
+        case AGG_LAST:
           if (!c->has[g]) vector_set_null(v, j);
           else put_val(v, j, c->ph, c->val, g);
+          break;
+        case AGG_FIRST_NULLS:
+        case AGG_LAST_NULLS:
+          if (c->has[g] != 1) vector_set_null(v, j);
+          else put_val(v, j, c->ph, c->val, g);
+          break;
+        case AGG_MAX_BY:
+        case AGG_MIN_BY:
+          put_by(c, v, j, g);
           break;
         case AGG_STDDEV_SAMP:
         case AGG_VAR_SAMP:
@@ -1117,12 +1247,50 @@ static void emit_rows(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t
   batch_set_rows(out, n);
 }
 
+/* percentile / percentile_approx for groups [g0, g0 + n): the list of values
+ * as an ARRAY (states = 1) or the percentile. Returns 0 or an error code. */
+static int emit_percentile(struct agg_op *a, struct call *c, struct batch *out, uint32_t g0,
+                           uint32_t n, int states) {
+  struct vector *v = &out->cols[states ? c->st_col : a->nkeys + (int)(c - a->calls)];
+  enum type_id el = type_elem_id(c->st[0]);
+  for (uint32_t j = 0; j < n; j++) {
+    struct agg_collect none = {0};
+    struct agg_collect *s = g0 + j < c->lists_cap ? &c->lists[g0 + j] : &none;
+    if (states) {
+      int rc = agg_collect_emit(s, el, 0, &out->arena, &vector_sv(v)[j], &a->collect_bytes);
+      if (rc) return rc;
+      bitmap_set(v->validity, j);
+      continue;
+    }
+    int64_t iv = 0;
+    double dv = 0;
+    int rc = agg_percentile(s, el, c->pc->dparam, c->fn == AGG_PERCENTILE_APPROX, &iv, &dv);
+    if (rc < 0) return rc;
+    if (!rc) {
+      vector_set_null(v, j);
+      continue;
+    }
+    switch (phys_of(c->pc->type.id)) {
+    case PH_I32: vector_i32(v)[j] = (int32_t)iv; break;
+    case PH_F64: vector_f64(v)[j] = dv; break;
+    default: vector_i64(v)[j] = iv; break;
+    }
+    bitmap_set(v->validity, j);
+  }
+  return 0;
+}
+
 /* The collect_list/collect_set columns of groups [g0, g0 + n), which
  * emit_rows leaves unset: the state array (states = 1) and the final value
  * are the same ARRAY, built in out's arena. Returns 0 or an error code. */
 static int emit_collect(struct agg_op *a, struct batch *out, uint32_t g0, uint32_t n, int states) {
   for (int i = 0; i < a->ncalls; i++) {
     struct call *c = &a->calls[i];
+    if (c->fn == AGG_PERCENTILE || c->fn == AGG_PERCENTILE_APPROX) {
+      int rc = emit_percentile(a, c, out, g0, n, states);
+      if (rc) return rc;
+      continue;
+    }
     if (c->fn != AGG_COLLECT_LIST && c->fn != AGG_COLLECT_SET) continue;
     struct vector *v = &out->cols[states ? c->st_col : a->nkeys + i];
     enum type_id el = type_elem_id(c->pc->type);
@@ -1409,7 +1577,17 @@ static int state_types(const struct plan_agg_call *pc, struct type *t) {
     return 2;
   case AGG_MIN:
   case AGG_MAX:
-  case AGG_FIRST: t[0] = at; return 1;
+  case AGG_FIRST:
+  case AGG_LAST:
+  case AGG_MAX_BY:
+  case AGG_MIN_BY: t[0] = at; return 1;
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS:
+    t[0] = at;
+    t[1] = (struct type){TYPE_BOOLEAN, 0, 0}; /* a row was seen (its value may be NULL) */
+    return 2;
+  case AGG_PERCENTILE:
+  case AGG_PERCENTILE_APPROX: t[0] = type_array_of(at); return 1; /* the values */
   case AGG_STDDEV_SAMP:
   case AGG_VAR_SAMP:
   case AGG_STDDEV_POP:
@@ -1497,7 +1675,7 @@ struct op *op_hash_agg(struct task_ctx *t, struct op *child, enum agg_mode mode,
                   pc->fn != AGG_APPROX_COUNT_DISTINCT;
     c->hll_p = pc->param >= HLL_P_MIN && pc->param <= HLL_P_MAX ? pc->param : HLL_P_DEFAULT;
     c->hll_m = (size_t)1 << c->hll_p;
-    if (pc->fn >= AGG__COUNT || (pc->fn != AGG_COUNT_STAR && !pc->arg))
+    if (pc->fn >= AGG_BOOL_AND || (pc->fn != AGG_COUNT_STAR && !pc->arg))
       return agg_fail(a, NULL, err, ERR_UNSUPPORTED, "unsupported aggregate function");
     struct type at = pc->arg ? pc->arg->type : pc->type;
     int idx;

@@ -133,10 +133,24 @@ static void acc_add(const struct win_op *w, const struct wcall *c, struct acc *a
     a->cnt++;
     return;
   }
+  if (ag->fn == AGG_FIRST_NULLS || ag->fn == AGG_LAST_NULLS) {
+    /* The first / last row of the frame, its value NULL or not. */
+    if (!a->has || (ag->fn == AGG_FIRST_NULLS) == !!prepend) {
+      a->ref = r;
+      a->has = 1;
+    }
+    return;
+  }
   uint32_t o;
   const struct vector *v = cell(w, r, c->argcol, &o);
   if (!bitmap_get(v->validity, o)) return;
   switch (ag->fn) {
+  case AGG_LAST:
+    if (!a->has || !prepend) {
+      a->ref = r;
+      a->has = 1;
+    }
+    break;
   case AGG_COUNT: a->cnt++; break;
   case AGG_SUM:
     if (v->type.id == TYPE_DOUBLE) a->dsum += vector_f64(v)[o];
@@ -213,7 +227,10 @@ static void acc_result(const struct win_op *w, const struct wcall *c, const stru
     return;
   case AGG_MIN:
   case AGG_MAX:
-  case AGG_FIRST: {
+  case AGG_FIRST:
+  case AGG_LAST:
+  case AGG_FIRST_NULLS:
+  case AGG_LAST_NULLS: {
     if (!a->has) break;
     uint32_t o;
     const struct vector *v = cell(w, a->ref, c->argcol, &o);

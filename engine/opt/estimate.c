@@ -141,6 +141,7 @@ static double ndv_rec(struct estimate *est, const struct plan *p, int id, int de
     v = ndv_rec(est, p->child[0], id, depth + 1);
     break;
   case PLAN_WINDOW:
+  case PLAN_GENERATE:
     if (plan_find_id(p->child[0], id) >= 0) v = ndv_rec(est, p->child[0], id, depth + 1);
     break;
   case PLAN_PROJECT: {
@@ -267,6 +268,8 @@ void estimate_node(struct estimate *est, struct plan *p) {
     if (p->u.limit.limit >= 0) rows = dmin(rows, (double)p->u.limit.limit);
     break;
   case PLAN_EXPAND: rows = rows_of(p->child[0]) * p->u.expand.nsets; break;
+  /* unknown array sizes: assume a few elements per row */
+  case PLAN_GENERATE: rows = rows_of(p->child[0]) * 4; break;
   case PLAN_UNION:
     rows = 0;
     for (int i = 0; i < p->nchild; i++) rows += rows_of(p->child[i]);

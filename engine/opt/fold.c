@@ -162,7 +162,7 @@ static int fold_slot(struct expr **slot, void *arg) {
 static int empty_propagates(const struct plan *p) {
   switch (p->kind) {
   case PLAN_FILTER: case PLAN_PROJECT: case PLAN_SORT: case PLAN_LIMIT: case PLAN_WINDOW:
-  case PLAN_EXPAND:
+  case PLAN_EXPAND: case PLAN_GENERATE:
     return is_empty(p->child[0]);
   case PLAN_AGG:
     return p->u.agg.nkeys > 0 && is_empty(p->child[0]);

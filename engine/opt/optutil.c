@@ -104,6 +104,7 @@ int optutil_node_exprs(struct plan *p, optutil_slot_fn fn, void *arg) {
     for (int i = 0; !rc && i < p->u.expand.nsets * p->ncols; i++)
       rc = slot(&p->u.expand.exprs[i], fn, arg);
     break;
+  case PLAN_GENERATE: rc = slot(&p->u.generate.arg, fn, arg); break;
   }
   return rc;
 }

@@ -149,6 +149,27 @@ static int prune_expand(struct pr *d, struct plan *p, const struct optutil_ids *
   return prune(d, p->child[0], &creq, &p->child[0], depth + 1);
 }
 
+/* A Generate passes on the child columns asked for and always makes its
+ * generated columns (the rows they stand for exist whether read or not). */
+static int prune_generate(struct pr *d, struct plan *p, const struct optutil_ids *req, int depth) {
+  int ng = plan_generate_ngen(p), nk = p->ncols - ng, k = 0;
+  for (int i = 0; i < nk; i++)
+    if (optutil_ids_has(req, p->cols[i].id)) k++;
+  if (k < nk) {
+    struct plan_col *cols = plan_alloc(d->ctx, sizeof(*cols) * (size_t)(k + ng));
+    if (!cols) return ERR_NOMEM;
+    int j = 0;
+    for (int i = 0; i < p->ncols; i++)
+      if (i >= nk || optutil_ids_has(req, p->cols[i].id)) cols[j++] = p->cols[i];
+    p->cols = cols;
+    p->ncols = j;
+  }
+  struct optutil_ids creq;
+  if (optutil_ids_init(d->ctx, &creq) || node_ids(d->ctx, p, &creq)) return ERR_NOMEM;
+  for (int i = 0; i < p->ncols - ng; i++) optutil_ids_add(&creq, p->cols[i].id);
+  return prune(d, p->child[0], &creq, &p->child[0], depth + 1);
+}
+
 static int prune_agg(struct pr *d, struct plan *p, const struct optutil_ids *req, int depth) {
   int nk = p->u.agg.nkeys, nc = p->u.agg.ncalls;
   int k = 0;
@@ -285,6 +306,8 @@ static int prune(struct pr *d, struct plan *p, const struct optutil_ids *req, st
     return prune_union(d, p, req, depth);
   case PLAN_EXPAND:
     return prune_expand(d, p, req, depth);
+  case PLAN_GENERATE:
+    return prune_generate(d, p, req, depth);
   case PLAN_FILTER:
   case PLAN_SORT:
   case PLAN_LIMIT: {

@@ -286,6 +286,20 @@ static int push(struct pd *d, struct plan *p, struct optutil_exprs *preds, struc
     if (rc || (rc = push_child(d, p, 0, &down, depth))) return rc;
     return wrap(d, p, &stay, out);
   }
+  case PLAN_GENERATE: {
+    /* Only conditions on the child's columns go below: one on a generated
+     * column (the element, its position) must see the generated rows. */
+    struct optutil_ids in;
+    if (optutil_ids_init(ctx, &in)) return ERR_NOMEM;
+    for (int i = 0; i < p->child[0]->ncols; i++) optutil_ids_add(&in, p->child[0]->cols[i].id);
+    for (int i = 0; i < preds->n && !rc; i++) {
+      struct expr *c = preds->v[i];
+      int ok = !optutil_has_subquery(c) && optutil_expr_within(ctx, c, &in);
+      rc = optutil_exprs_push(ctx, ok ? &down : &stay, c);
+    }
+    if (rc || (rc = push_child(d, p, 0, &down, depth))) return rc;
+    return wrap(d, p, &stay, out);
+  }
   case PLAN_SCAN: {
     int add = 0;
     for (int i = 0; i < preds->n; i++)

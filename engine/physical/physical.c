@@ -146,6 +146,7 @@ static const char *node_title(const struct pnode *n) {
   case P_UNION: return "Union";
   case P_WINDOW: return "Window";
   case P_EXPAND: return "Expand";
+  case P_GENERATE: return "Generate";
   case P_EXCHANGE: return "Exchange";
   }
   return "?";
@@ -430,6 +431,39 @@ static int plan_expand(struct builder *b, const struct plan *p, struct pres *out
   n->u.expand.nsets = p->u.expand.nsets;
   for (int i = 0; i < p->ncols * p->u.expand.nsets; i++)
     if (bind(b, p->u.expand.exprs[i], c.node)) return ERR_INVAL;
+  *out = c;
+  out->node = n;
+  out->nhash = 0;
+  out->hash_ids = NULL;
+  return 0;
+}
+
+/* Generate: passed-through columns keep their values, but which of them the
+ * child was hashed on is not tracked through here (as for Expand). */
+static int plan_generate(struct builder *b, const struct plan *p, struct pres *out) {
+  struct pres c;
+  int rc = plan_node(b, p->child[0], &c);
+  if (rc) return rc;
+  struct pnode *n = pnode_new(b, P_GENERATE, &c.node, 1, p->ncols);
+  if (!n) return ERR_NOMEM;
+  cols_from_plan(n, p);
+  n->logical = p;
+  int nkeep = p->ncols - plan_generate_ngen(p);
+  int *keep = alloc(b, sizeof *keep * (size_t)(nkeep > 0 ? nkeep : 1));
+  if (!keep || nkeep < 0) return ERR_NOMEM;
+  for (int i = 0; i < nkeep; i++) {
+    keep[i] = -1;
+    for (int j = 0; j < c.node->ncols && keep[i] < 0; j++)
+      if (c.node->ids[j] == p->cols[i].id) keep[i] = j;
+    if (keep[i] < 0)
+      return err_set(b->err, ERR_INVAL, "internal error: Generate passes a column its input lacks");
+  }
+  n->u.generate.arg = p->u.generate.arg;
+  n->u.generate.keep = keep;
+  n->u.generate.nkeep = nkeep;
+  n->u.generate.with_pos = p->u.generate.with_pos;
+  n->u.generate.outer = p->u.generate.outer;
+  if (bind(b, p->u.generate.arg, c.node)) return ERR_INVAL;
   *out = c;
   out->node = n;
   out->nhash = 0;
@@ -946,6 +980,7 @@ static int plan_node(struct builder *b, const struct plan *p, struct pres *out) 
   case PLAN_UNION: return plan_union(b, p, out);
   case PLAN_WINDOW: return plan_window(b, p, out);
   case PLAN_EXPAND: return plan_expand(b, p, out);
+  case PLAN_GENERATE: return plan_generate(b, p, out);
   }
   return err_set(b->err, ERR_UNSUPPORTED, "unsupported plan node");
 }
@@ -1012,6 +1047,12 @@ static int dump_pnode(const struct pplan *pp, const struct pnode *n, const struc
   case P_PROJECT:
     rc = buf_putc(out, ' ');
     if (!rc) rc = dump_exprs(n->u.project.exprs, n->ncols, ctx, out);
+    break;
+  case P_GENERATE:
+    rc = buf_printf(out, " %s%s(", n->u.generate.with_pos ? "posexplode" : "explode",
+                    n->u.generate.outer ? "_outer" : "");
+    if (!rc) rc = expr_dump(n->u.generate.arg, 1, ctx, out);
+    if (!rc) rc = buf_putc(out, ')');
     break;
   case P_EXPAND:
     for (int i = 0; i < n->u.expand.nsets && !rc; i++) {
@@ -1223,6 +1264,9 @@ static struct op *build(struct tbuild *tb, const struct pnode *n) {
     return op_project(t, kids[0], n->u.project.exprs, n->ncols, e);
   case P_EXPAND:
     return op_expand(t, kids[0], n->u.expand.exprs, n->u.expand.nsets, n->ncols, e);
+  case P_GENERATE:
+    return op_generate(t, kids[0], n->u.generate.arg, n->u.generate.keep, n->u.generate.nkeep,
+                       n->u.generate.with_pos, n->u.generate.outer, e);
   case P_AGG:
     return op_hash_agg(t, kids[0], n->u.agg.mode, n->u.agg.keys, n->u.agg.nkeys, n->u.agg.calls,
                        n->u.agg.ncalls, e);

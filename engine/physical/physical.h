@@ -64,7 +64,8 @@ void physical_conf_defaults(struct physical_conf *c);
 enum pnode_kind {
   P_SCAN, P_VALUES, P_RANGE, P_FILTER, P_PROJECT, P_AGG, P_HASH_JOIN, P_NL_JOIN, P_SORT,
   P_LIMIT, P_UNION, P_WINDOW, P_EXPAND,
-  P_EXCHANGE /* a read of another stage's output (the stage boundary) */
+  P_EXCHANGE, /* a read of another stage's output (the stage boundary) */
+  P_GENERATE  /* explode / posexplode (PLAN_GENERATE) */
 };
 
 enum pdist { DIST_SPLITS, DIST_HASH, DIST_SINGLE };
@@ -100,6 +101,12 @@ struct pnode {
       struct expr **exprs; /* nsets * ncols entries, set-major */
       int nsets;
     } expand;
+    struct {
+      struct expr *arg;    /* the ARRAY, bound to the child */
+      int *keep;           /* child column per passed-through output column */
+      int nkeep;           /* the first nkeep outputs; the generated ones follow */
+      int with_pos, outer;
+    } generate;
     struct {
       struct expr **partition;
       int npartition;

@@ -5,6 +5,7 @@
 
 #include "common/err.h"
 #include "engine/plan/plan.h"
+#include "engine/vec/array.h"
 #include "engine/vec/datetime.h"
 #include "engine/vec/schema.h"
 #include "engine/vec/vector.h"
@@ -267,6 +268,35 @@ static const char *const fn_names[FN__COUNT] = {
     [FN_CURRENT_DATE] = "current_date", [FN_CURRENT_TIMESTAMP] = "current_timestamp",
     [FN_HASH] = "hash", [FN_SIZE] = "size", [FN_ARRAY_CONTAINS] = "array_contains",
     [FN_SORT_ARRAY] = "sort_array", [FN_ARRAY_DISTINCT] = "array_distinct",
+    [FN_ARRAY] = "array", [FN_ELEMENT_AT] = "element_at", [FN_ARRAY_SUBSCRIPT] = "subscript",
+    [FN_ARRAY_JOIN] = "array_join", [FN_ARRAY_POSITION] = "array_position",
+    [FN_ARRAY_REMOVE] = "array_remove", [FN_ARRAY_MAX] = "array_max",
+    [FN_ARRAY_MIN] = "array_min", [FN_SLICE] = "slice", [FN_ARRAY_CONCAT] = "concat",
+    [FN_ARRAY_UNION] = "array_union", [FN_ARRAY_INTERSECT] = "array_intersect",
+    [FN_ARRAY_EXCEPT] = "array_except",
+    [FN_INITCAP] = "initcap", [FN_REVERSE] = "reverse", [FN_ASCII] = "ascii",
+    [FN_CHR] = "chr", [FN_RIGHT] = "right", [FN_TRANSLATE] = "translate",
+    [FN_REPEAT] = "repeat", [FN_OCTET_LENGTH] = "octet_length",
+    [FN_BIT_LENGTH] = "bit_length", [FN_FORMAT_NUMBER] = "format_number", [FN_MD5] = "md5",
+    [FN_SHA1] = "sha1", [FN_SHA2] = "sha2", [FN_CRC32] = "crc32", [FN_BASE64] = "base64",
+    [FN_UNBASE64] = "unbase64", [FN_HEX] = "hex", [FN_UNHEX] = "unhex",
+    [FN_SPLIT_PART] = "split_part", [FN_SUBSTRING_INDEX] = "substring_index",
+    [FN_LEVENSHTEIN] = "levenshtein", [FN_ELT] = "elt", [FN_FIND_IN_SET] = "find_in_set",
+    [FN_SIGNUM] = "SIGNUM", [FN_ISNAN] = "isnan", [FN_CBRT] = "CBRT",
+    [FN_FACTORIAL] = "factorial", [FN_BROUND] = "bround", [FN_SHIFTLEFT] = "shiftleft",
+    [FN_SHIFTRIGHT] = "shiftright", [FN_SHIFTRIGHTUNSIGNED] = "shiftrightunsigned",
+    [FN_BITAND] = "&", [FN_BITOR] = "|", [FN_BITXOR] = "^", [FN_BITNOT] = "~",
+    [FN_UNIX_SECONDS] = "unix_seconds", [FN_SECONDS_TO_TS] = "timestamp_seconds",
+    [FN_LAST_DAY] = "last_day", [FN_NEXT_DAY] = "next_day", [FN_WEEKOFYEAR] = "weekofyear",
+    [FN_DAYOFYEAR] = "dayofyear", [FN_WEEKDAY] = "weekday",
+    [FN_MONTHS_BETWEEN] = "months_between", [FN_MAKE_DATE] = "make_date",
+    [FN_MAKE_TS] = "make_timestamp", [FN_TS_ADD_UNIT] = "timestampadd",
+    [FN_TS_DIFF_UNIT] = "timestampdiff", [FN_TRUNC_DATE] = "trunc",
+    [FN_AGG_ORDKEY] = "agg_ordkey",
+    [FN_RLIKE] = "RLIKE", [FN_REGEXP_EXTRACT] = "regexp_extract",
+    [FN_REGEXP_EXTRACT_ALL] = "regexp_extract_all", [FN_REGEXP_REPLACE] = "regexp_replace",
+    [FN_REGEXP_COUNT] = "regexp_count", [FN_REGEXP_SUBSTR] = "regexp_substr",
+    [FN_SPLIT] = "split",
 };
 
 const char *expr_fn_name(enum expr_fn fn) {
@@ -298,6 +328,8 @@ static int dump_value(const struct value *v, struct buf *out) {
     tmp[datetime_format_date((int32_t)v->i, tmp)] = 0;
     return buf_printf(out, "DATE '%s'", tmp);
   case TYPE_TIMESTAMP: return buf_printf(out, "TIMESTAMP_MICROS %lld", (long long)v->i);
+  case TYPE_ARRAY: /* a folded array(...) constant, shown as Spark prints arrays */
+    return array_format(sv_make(v->s, v->len), v->type, out);
   default: return buf_puts(out, "?");
   }
 }

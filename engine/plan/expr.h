@@ -142,6 +142,73 @@ enum expr_fn {
   FN_ARRAY_CONTAINS, /* (ARRAY<T>, T) -> BOOLEAN; NULL if not found and a NULL element */
   FN_SORT_ARRAY,     /* (ARRAY<T>, BOOLEAN asc const) -> ARRAY<T>, NULLs first if asc */
   FN_ARRAY_DISTINCT, /* (ARRAY<T>) -> ARRAY<T>, first occurrences in order */
+  FN_ARRAY,          /* (T...) -> ARRAY<T>: array(e1, ...), NULL elements kept; never NULL */
+  FN_ELEMENT_AT,     /* (ARRAY<T>, INT i) -> T: 1-based, negative from the end, NULL out
+                      * of range (ANSI: error), 0 an error */
+  FN_ARRAY_SUBSCRIPT, /* (ARRAY<T>, INT i) -> T: a[i], 0-based, NULL out of range */
+  FN_ARRAY_JOIN,     /* (ARRAY<STRING>, STRING delim[, STRING null_repl]) -> STRING;
+                      * NULL elements skipped without null_repl */
+  FN_ARRAY_POSITION, /* (ARRAY<T>, T) -> BIGINT: 1-based first match, 0 if none */
+  FN_ARRAY_REMOVE,   /* (ARRAY<T>, T) -> ARRAY<T> without the elements equal to it */
+  FN_ARRAY_MAX, FN_ARRAY_MIN, /* (ARRAY<T>) -> T, NULLs skipped; NULL if none */
+  FN_SLICE,          /* (ARRAY<T>, INT start, INT len) -> ARRAY<T>; start 1-based or
+                      * negative from the end; 0 or len < 0 is an error */
+  FN_ARRAY_CONCAT,   /* (ARRAY<T>...) -> ARRAY<T>: concat of arrays, NULL if any is */
+  FN_ARRAY_UNION, FN_ARRAY_INTERSECT, FN_ARRAY_EXCEPT, /* (ARRAY<T>, ARRAY<T>) -> ARRAY<T>,
+                      * distinct elements in first-seen order */
+  /* more strings, hashes and bit/math functions (engine/exec/eval_str2.c) */
+  FN_INITCAP,        /* (STRING) -> STRING: lower case, then upper after each space */
+  FN_REVERSE,        /* (STRING) -> STRING, by code points */
+  FN_ASCII,          /* (STRING) -> INT: first code point, 0 for '' */
+  FN_CHR,            /* (BIGINT) -> STRING: '' if < 0, else the char (n & 255) */
+  FN_RIGHT,          /* (STRING, INT n) -> STRING: last n chars, '' if n <= 0 */
+  FN_TRANSLATE,      /* (STRING, STRING from, STRING to) -> STRING */
+  FN_REPEAT,         /* (STRING, INT n) -> STRING, '' if n <= 0 */
+  FN_OCTET_LENGTH, FN_BIT_LENGTH, /* (STRING) -> INT: bytes, 8 * bytes */
+  FN_FORMAT_NUMBER,  /* (num, INT d) -> STRING '#,##0.00' HALF_EVEN; NULL if d < 0 */
+  FN_MD5, FN_SHA1,   /* (STRING) -> STRING: lower-case hex digest of the bytes */
+  FN_SHA2,           /* (STRING, INT bits 0|224|256|384|512) -> STRING; other bits NULL */
+  FN_CRC32,          /* (STRING) -> BIGINT */
+  FN_BASE64, FN_UNBASE64, /* (STRING) -> STRING (bytes; no BINARY type) */
+  FN_HEX,            /* (STRING | BIGINT) -> STRING, upper case; BIGINT two's complement */
+  FN_UNHEX,          /* (STRING) -> STRING (bytes); NULL on a non-hex digit */
+  FN_SPLIT_PART,     /* (STRING, STRING delim, INT part) -> STRING; '' out of range,
+                      * part 0 an error */
+  FN_SUBSTRING_INDEX, /* (STRING, STRING delim, INT count) -> STRING */
+  FN_LEVENSHTEIN,    /* (STRING, STRING[, INT threshold]) -> INT; -1 over threshold */
+  FN_ELT,            /* (INT n, STRING...) -> STRING: n-th input, NULL out of range */
+  FN_FIND_IN_SET,    /* (STRING, STRING list) -> INT: 1-based index in the comma list */
+  FN_SIGNUM,         /* (DOUBLE) -> DOUBLE: -1.0, 0.0, 1.0 (NaN stays NaN) */
+  FN_ISNAN,          /* (DOUBLE) -> BOOLEAN, never NULL (NULL -> false) */
+  FN_CBRT,           /* (DOUBLE) -> DOUBLE */
+  FN_FACTORIAL,      /* (INT) -> BIGINT, NULL outside 0..20 */
+  FN_BROUND,         /* (num, INT scale) -> num, HALF_EVEN; scale constant */
+  FN_SHIFTLEFT, FN_SHIFTRIGHT, FN_SHIFTRIGHTUNSIGNED, /* (INT|BIGINT, INT) -> arg 0's
+                      * type; the count masked to the width as in Java */
+  FN_BITAND, FN_BITOR, FN_BITXOR, /* (T, T) -> T for T INT or BIGINT */
+  FN_BITNOT,         /* (INT|BIGINT) -> same */
+  /* more dates and timestamps (engine/exec/eval_date2.c) */
+  FN_UNIX_SECONDS,   /* (TIMESTAMP) -> BIGINT: floor(micros / 10^6) */
+  FN_SECONDS_TO_TS,  /* (BIGINT secs) -> TIMESTAMP; NULL on overflow */
+  FN_LAST_DAY,       /* (DATE) -> DATE: last day of its month */
+  FN_NEXT_DAY,       /* (DATE, STRING dow) -> DATE: first later day of that weekday;
+                      * NULL for a bad day name (ANSI: error) */
+  FN_WEEKOFYEAR, FN_DAYOFYEAR, FN_WEEKDAY, /* (DATE) -> INT: ISO week, 1..366, 0=Monday */
+  FN_MONTHS_BETWEEN, /* (TIMESTAMP, TIMESTAMP, BOOLEAN roundOff) -> DOUBLE */
+  FN_MAKE_DATE,      /* (INT y, INT m, INT d) -> DATE; NULL if invalid (ANSI: error) */
+  FN_MAKE_TS,        /* (INT y, mo, d, h, mi, DECIMAL(16,6) sec) -> TIMESTAMP; NULL if
+                      * invalid (ANSI: error); sec 60 with no fraction is the next minute */
+  FN_TS_ADD_UNIT,    /* (STRING unit const, BIGINT n, TIMESTAMP) -> TIMESTAMP */
+  FN_TS_DIFF_UNIT,   /* (STRING unit const, TIMESTAMP start, TIMESTAMP end) -> BIGINT */
+  FN_TRUNC_DATE,     /* (DATE, STRING fmt) -> DATE: YEAR/QUARTER/MONTH/WEEK, else NULL */
+  FN_AGG_ORDKEY,     /* (ord, x) -> STRING: max_by/min_by's argument (eval_aggkey.h) */
+  FN_RLIKE,          /* (STRING, STRING regex) -> BOOLEAN: Java find anywhere (eval_regex.h) */
+  FN_REGEXP_EXTRACT, /* (STRING, STRING regex, INT idx) -> STRING; '' when no match */
+  FN_REGEXP_EXTRACT_ALL, /* (STRING, STRING regex, INT idx) -> ARRAY<STRING> */
+  FN_REGEXP_REPLACE, /* (STRING, STRING regex, STRING rep, INT pos) -> STRING */
+  FN_REGEXP_COUNT,   /* (STRING, STRING regex) -> INT: number of matches */
+  FN_REGEXP_SUBSTR,  /* (STRING, STRING regex) -> STRING; NULL when no (or empty) match */
+  FN_SPLIT,          /* (STRING, STRING regex, INT limit) -> ARRAY<STRING> */
   FN__COUNT
 };
 

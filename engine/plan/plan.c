@@ -212,6 +212,7 @@ static void collect(const struct plan *p, struct refs *r) {
   case PLAN_EXPAND:
     for (int i = 0; i < p->u.expand.nsets * p->ncols; i++) use_expr(p->u.expand.exprs[i], r);
     break;
+  case PLAN_GENERATE: use_expr(p->u.generate.arg, r); break;
   default: break;
   }
 }
@@ -253,7 +254,11 @@ static const char *const agg_names[AGG__COUNT] = {
     [AGG_STDDEV_SAMP] = "stddev_samp", [AGG_VAR_SAMP] = "var_samp",
     [AGG_COLLECT_LIST] = "collect_list", [AGG_COLLECT_SET] = "collect_set",
     [AGG_VAR_POP] = "var_pop", [AGG_STDDEV_POP] = "stddev_pop",
-    [AGG_APPROX_COUNT_DISTINCT] = "approx_count_distinct"};
+    [AGG_APPROX_COUNT_DISTINCT] = "approx_count_distinct", [AGG_LAST] = "last",
+    [AGG_FIRST_NULLS] = "first", [AGG_LAST_NULLS] = "last", [AGG_MAX_BY] = "max_by",
+    [AGG_MIN_BY] = "min_by", [AGG_PERCENTILE] = "percentile",
+    [AGG_PERCENTILE_APPROX] = "percentile_approx", [AGG_BOOL_AND] = "bool_and",
+    [AGG_BOOL_OR] = "bool_or", [AGG_COUNT_IF] = "count_if", [AGG_MEDIAN] = "median"};
 
 const char *agg_fn_name(enum agg_fn fn) {
   return (fn >= 0 && fn < AGG__COUNT) ? agg_names[fn] : "?";
@@ -418,6 +423,12 @@ static int dump_node(const struct plan *p, const struct plan_ctx *ctx, int depth
       if (!rc) rc = dump_list(p->u.expand.exprs + (size_t)s * (size_t)p->ncols, p->ncols, ctx, out);
     }
     if (!rc) rc = buf_puts(out, "] ");
+    if (!rc) rc = dump_cols(p, out);
+    break;
+  case PLAN_GENERATE:
+    rc = buf_printf(out, "Generate %s(", p->u.generate.with_pos ? "posexplode" : "explode");
+    if (!rc) rc = expr_dump(p->u.generate.arg, 1, ctx, out);
+    if (!rc) rc = buf_printf(out, ") outer=%s ", p->u.generate.outer ? "true" : "false");
     if (!rc) rc = dump_cols(p, out);
     break;
   }

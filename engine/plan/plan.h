@@ -81,7 +81,8 @@ enum plan_kind {
   PLAN_UNION,   /* UNION ALL of nchild inputs (same column count/types);
                  * output ids are fresh */
   PLAN_WINDOW,  /* u.window */
-  PLAN_EXPAND   /* u.expand: GROUPING SETS -- every input row once per set */
+  PLAN_EXPAND,  /* u.expand: GROUPING SETS -- every input row once per set */
+  PLAN_GENERATE /* u.generate: explode/posexplode -- a row per array element */
 };
 
 /* What a scan reads: resolved by the catalog. Paths are files (directories
@@ -121,6 +122,18 @@ enum agg_fn {
   AGG_APPROX_COUNT_DISTINCT, /* T -> BIGINT, never NULL: HyperLogLog++ (hll.h)
                               * with precision param; partial state the
                               * registers as a STRING of 2^param bytes */
+  AGG_LAST,       /* last non-NULL value seen (last(x, true)) */
+  AGG_FIRST_NULLS, AGG_LAST_NULLS, /* first(x) / last(x): the first / last row's
+                                    * value even if NULL; NULL for no rows;
+                                    * partial state (value, BOOLEAN seen) */
+  AGG_MAX_BY, AGG_MIN_BY, /* arg: agg_ordkey(ord, x) (a STRING ordered as ord);
+                           * result x's type: x at the max / min ord */
+  AGG_PERCENTILE, /* num -> DOUBLE at fraction dparam, linear interpolation;
+                   * partial state ARRAY<DOUBLE> of the values */
+  AGG_PERCENTILE_APPROX, /* T -> T: the smallest value v with at least
+                          * dparam * n values <= v (exact); state ARRAY<T> */
+  AGG_BOOL_AND, AGG_BOOL_OR, AGG_COUNT_IF, AGG_MEDIAN, /* names only: the analyzer
+                          * binds them as min / max / count / percentile */
   AGG__COUNT
 };
 
@@ -133,6 +146,7 @@ struct plan_agg_call {
   struct expr *filter;
   struct type type;    /* result type */
   int param;           /* APPROX_COUNT_DISTINCT: HLL++ precision p (0: default) */
+  double dparam;       /* PERCENTILE / PERCENTILE_APPROX: the fraction in [0, 1] */
 };
 
 enum win_fn {
@@ -241,8 +255,22 @@ struct plan {
       struct expr **exprs;
       int nsets;
     } expand;
+    /* Spark's Generate for explode / posexplode [_outer]: one output row per
+     * element of arg (an ARRAY over the child), none for an empty or NULL
+     * array unless outer (then one row with the generated columns NULL).
+     * Output: cols[0 .. ncols - ngen) are child columns passed through (same
+     * ids), then the ngen generated ones: pos (INT, 0-based) when with_pos,
+     * then the element. Filters on the generated columns stay above. */
+    struct {
+      struct expr *arg;
+      int with_pos;
+      int outer;
+    } generate;
   } u;
 };
+
+/* Number of generated columns at the end of a PLAN_GENERATE's output. */
+static inline int plan_generate_ngen(const struct plan *p) { return 1 + (p->u.generate.with_pos != 0); }
 
 /* New node of kind with nchild children (borrowed; same arena) and room for
  * ncols output columns (zeroed; the caller fills them). NULL on OOM. */

@@ -81,7 +81,7 @@ int csv_options_parse(struct csv_options *o, const struct readopt_kv *kv, int n,
       return err_set(e, ERR_UNSUPPORTED, "CSV encoding '%s' is not supported (only UTF-8)", v);
   }
   if ((v = readopt_get(kv, n, "dateFormat"))) {
-    if ((rc = datetime_fmt_compile(&o->date_format, v, e))) return rc;
+    if ((rc = datetime_fmt_compile_parser(&o->date_format, v, e))) return rc;
     o->has_date_format = 1;
     o->date_format_iso = strcmp(v, "yyyy-MM-dd") == 0;
   } else {
@@ -89,7 +89,7 @@ int csv_options_parse(struct csv_options *o, const struct readopt_kv *kv, int n,
     o->date_format_iso = 1;
   }
   if ((v = readopt_get(kv, n, "timestampFormat"))) {
-    if ((rc = datetime_fmt_compile(&o->timestamp_format, v, e))) return rc;
+    if ((rc = datetime_fmt_compile_parser(&o->timestamp_format, v, e))) return rc;
     o->has_timestamp_format = 1;
   }
   return 0;

@@ -34,11 +34,11 @@ int jsonl_options_parse(struct jsonl_options *o, const struct readopt_kv *kv, in
     if (strcasecmp(v, "UTF-8") && strcasecmp(v, "UTF8"))
       return err_set(e, ERR_UNSUPPORTED, "JSON encoding '%s' is not supported (only UTF-8)", v);
   if ((v = readopt_get(kv, n, "dateFormat"))) {
-    if ((rc = datetime_fmt_compile(&o->date_format, v, e))) return rc;
+    if ((rc = datetime_fmt_compile_parser(&o->date_format, v, e))) return rc;
     o->has_date_format = 1;
   }
   if ((v = readopt_get(kv, n, "timestampFormat"))) {
-    if ((rc = datetime_fmt_compile(&o->timestamp_format, v, e))) return rc;
+    if ((rc = datetime_fmt_compile_parser(&o->timestamp_format, v, e))) return rc;
     o->has_timestamp_format = 1;
   }
   return 0;

@@ -232,6 +232,7 @@ int ast_query_seal(struct ast_query *q) {
     case AST_Q_SELECT:
       for (int i = 0; i < q->u.select.nitems; i++) h = max2(h, hx(q->u.select.items[i].expr));
       for (int i = 0; i < q->u.select.nfrom; i++) h = max2(h, hr(q->u.select.from[i]));
+      for (int i = 0; i < q->u.select.nlaterals; i++) h = max2(h, hx(q->u.select.laterals[i].gen));
       h = max2(h, hx(q->u.select.where));
       h = max2(h, hlist(q->u.select.group, q->u.select.ngroup));
       h = max2(h, hx(q->u.select.having));

@@ -274,6 +274,18 @@ struct ast_item {
   struct ast_expr *expr;
   char *alias; /* NULL when none was written */
   struct ast_pos alias_pos;
+  char **aliases; /* AS (a, b): a generator's column names (alias NULL) */
+  int naliases;
+};
+
+/* LATERAL VIEW [OUTER] gen(args) table [AS] c1, c2 */
+struct ast_lateral {
+  struct ast_expr *gen; /* the generator call */
+  int outer;
+  char *table;
+  char **cols;          /* column names, or none (Spark's defaults) */
+  int ncols;
+  struct ast_pos pos;
 };
 
 /* A query: one SELECT, a set operation or VALUES, with the clauses that apply
@@ -295,6 +307,8 @@ struct ast_query {
       int nitems;
       struct ast_rel **from; /* comma-separated list; joins are nested */
       int nfrom;
+      struct ast_lateral *laterals; /* after the FROM list, applied in order */
+      int nlaterals;
       struct ast_expr *where;
       struct ast_expr **group; /* as written: expressions, positions, aliases */
       int ngroup;

@@ -1523,7 +1523,10 @@ static struct ast_expr *parse_primary(struct parser *p) {
         break;
       case KW_LEFT:
       case KW_RIGHT:
-        /* Reserved as join words, but left(s, n) / right(s, n) are functions. */
+      case KW_RLIKE:
+      case KW_REGEXP:
+        /* Reserved as join words or operators, but left(s, n), right(s, n),
+         * rlike(s, re) and regexp(s, re) are also functions. */
         if (nx->kind == TOK_LPAREN) {
           struct ast_name nm = {0};
           char **parts = alloc(p, sizeof *parts);
@@ -1586,7 +1589,20 @@ static struct ast_expr *parse_primary(struct parser *p) {
 
 /* primary ( :: type )* */
 static struct ast_expr *parse_postfix(struct parser *p, struct ast_expr *e) {
-  while (e && is_tok(p, TOK_DCOLON)) {
+  while (e && (is_tok(p, TOK_DCOLON) || is_tok(p, TOK_LBRACKET))) {
+    if (is_tok(p, TOK_LBRACKET)) { /* a[i]: a call named "[]" (0-based subscript) */
+      struct lexer_token bt = *peek(p, 0);
+      advance(p);
+      struct ast_expr **args = alloc(p, sizeof *args * 2);
+      if (!args) return NULL;
+      args[0] = e;
+      if (!(args[1] = parse_expr(p)) || !expect_tok(p, TOK_RBRACKET)) return NULL;
+      struct ast_expr *c = make_call(p, &bt, "[]", args, 2);
+      if (!c) return NULL;
+      c->pos = pos_span(p, e->pos);
+      e = seal_expr(p, c);
+      continue;
+    }
     advance(p);
     struct ast_expr *c = new_expr(p, AST_CAST);
     if (!c) return NULL;
@@ -2098,7 +2114,9 @@ static struct ast_query *parse_select(struct parser *p) {
       struct lexer_token at = *peek(p, 0);
       if (accept_kw(p, KW_AS)) {
         at = *peek(p, 0);
-        if (!(it.alias = parse_ident(p))) return NULL;
+        if (is_tok(p, TOK_LPAREN)) { /* AS (a, b): a generator's columns */
+          if (!(it.aliases = parse_ident_list(p, &it.naliases))) return NULL;
+        } else if (!(it.alias = parse_ident(p))) return NULL;
       } else if (is_alias_tok(&at)) {
         if (!(it.alias = parse_ident(p))) return NULL;
       }
@@ -2115,6 +2133,28 @@ static struct ast_query *parse_select(struct parser *p) {
       PUSH(p, q->u.select.from, fn, fc, r);
     } while (accept_tok(p, TOK_COMMA));
     q->u.select.nfrom = fn;
+    int lc = 0, ln = 0;
+    while (is_kw(p, KW_LATERAL) && is_kw_at(p, 1, KW_VIEW)) {
+      struct ast_lateral lv = {0};
+      struct lexer_token lt = *peek(p, 0);
+      advance(p);
+      advance(p);
+      lv.outer = accept_kw(p, KW_OUTER);
+      if (!(lv.gen = parse_primary(p))) return NULL;
+      if (!(lv.table = parse_ident(p))) return NULL;
+      int has_cols = accept_kw(p, KW_AS) || is_alias_tok(peek(p, 0));
+      if (has_cols) {
+        int cc = 0;
+        do {
+          char *c = parse_ident(p);
+          if (!c) return NULL;
+          PUSH(p, lv.cols, lv.ncols, cc, c);
+        } while (accept_tok(p, TOK_COMMA));
+      }
+      lv.pos = pos_from(p, &lt);
+      PUSH(p, q->u.select.laterals, ln, lc, lv);
+    }
+    q->u.select.nlaterals = ln;
   }
   if (accept_kw(p, KW_WHERE)) {
     if (!(q->u.select.where = parse_expr(p))) return NULL;

@@ -326,7 +326,14 @@ enum {
   TK_ZONE_X, /* X / XXX: Z or +hh[:mm] */
   TK_ZONE_Z, /* Z: +hhmm */
   TK_OPT_BEGIN,
-  TK_OPT_END
+  TK_OPT_END,
+  /* formatting only: text with them never parses */
+  TK_DOY,       /* D: day of year */
+  TK_QUARTER,   /* Q / q: 2, 02, Q2, 2nd quarter */
+  TK_HOUR_K24,  /* k: clock hour of day, 1-24 */
+  TK_HOUR_K12,  /* K: hour of am/pm, 0-11 */
+  TK_ERA,       /* G: AD / BC */
+  TK_ZONE_NAME, /* z / V / O: the session zone (UTC) by name */
 };
 
 static int add_tok(struct datetime_fmt *f, int kind, int width, char lit, struct err *e) {
@@ -363,15 +370,23 @@ int datetime_fmt_compile(struct datetime_fmt *f, const char *pat, struct err *e)
         case 'E': kind = TK_DOW; break;
         case 'X': case 'x': kind = TK_ZONE_X; break;
         case 'Z': kind = TK_ZONE_Z; break;
+        case 'D': kind = TK_DOY; break;
+        case 'Q': case 'q': kind = TK_QUARTER; break;
+        case 'k': kind = TK_HOUR_K24; break;
+        case 'K': kind = TK_HOUR_K12; break;
+        case 'G': kind = TK_ERA; break;
+        case 'z': case 'V': case 'O': kind = TK_ZONE_NAME; break;
         default:
           return err_set(e, ERR_UNSUPPORTED, "unsupported datetime pattern letter '%c' in \"%s\"",
                          c, pat);
       }
       if ((kind == TK_FRAC && w > 9) || (kind != TK_FRAC && kind != TK_YEAR && kind != TK_MONTH &&
-                                         kind != TK_DOW && w > 3) ||
-          (kind == TK_MONTH && w > 4))
+                                         kind != TK_DOW && kind != TK_QUARTER &&
+                                         kind != TK_ERA && kind != TK_ZONE_NAME && w > 3) ||
+          ((kind == TK_MONTH || kind == TK_QUARTER || kind == TK_ZONE_NAME) && w > 4) ||
+          (kind == TK_ERA && w > 5) || ((kind == TK_HOUR_K24 || kind == TK_HOUR_K12) && w > 2))
         return err_set(e, ERR_INVAL, "too many pattern letters '%c' in \"%s\"", c, pat);
-      if ((rc = add_tok(f, kind, w, 0, e)) != 0) return rc;
+      if ((rc = add_tok(f, kind, w, kind == TK_ZONE_NAME ? c : 0, e)) != 0) return rc;
       p += w;
     } else if (c == '\'') {
       p++;
@@ -540,6 +555,7 @@ static const char *parse_seq(const struct datetime_fmt *f, int i, int end, const
         st->offset_s = (neg ? -1 : 1) * (hh * 3600 + mm * 60);
         break;
       }
+      default: return NULL; /* a formatting-only letter */
     }
     i++;
   }
@@ -560,6 +576,25 @@ static int fmt_parse(const struct datetime_fmt *f, const char *p, size_t n, int3
   if (make_days(st.year, st.month, st.day, days) != 0) return -1;
   *us_of_day = ((int64_t)(st.hour * 60 + st.minute) * 60 + st.second - st.offset_s) * 1000000 +
                st.frac_us;
+  return 0;
+}
+
+int datetime_fmt_compile_parser(struct datetime_fmt *f, const char *pat, struct err *e) {
+  int rc = datetime_fmt_compile(f, pat, e);
+  if (rc) return rc;
+  for (const char *p = pat; *p; p++) {
+    if (*p == '\'') { /* quoted text: skip to the closing quote */
+      while (*++p && *p != '\'') {
+      }
+      if (!*p) break;
+      continue;
+    }
+    if (strchr("DQqkKGzVO", *p))
+      return err_set(e, ERR_UNSUPPORTED,
+                     "datetime pattern letter '%c' in \"%s\" can format but not parse text; "
+                     "remove it from the pattern",
+                     *p, pat);
+  }
   return 0;
 }
 
@@ -624,6 +659,33 @@ static int fmt_seq(const struct datetime_fmt *f, int i, int end, const struct dt
       case TK_AMPM: rc = buf_puts(b, st->hour >= 12 ? "PM" : "AM"); break;
       case TK_ZONE_X: rc = buf_putc(b, 'Z'); break;
       case TK_ZONE_Z: rc = buf_puts(b, "+0000"); break;
+      case TK_DOY:
+        rc = put_num(b,
+                     datetime_days_from_civil(st->year, st->month, st->day) -
+                         datetime_days_from_civil(st->year, 1, 1) + 1,
+                     t->width);
+        break;
+      case TK_QUARTER: {
+        static const char *const qn[4] = {"1st quarter", "2nd quarter", "3rd quarter",
+                                          "4th quarter"};
+        int q = (st->month - 1) / 3 + 1;
+        if (t->width <= 2) rc = put_num(b, q, t->width);
+        else if (t->width == 3) rc = buf_putc(b, 'Q') || put_num(b, q, 1);
+        else rc = buf_puts(b, qn[q - 1]);
+        break;
+      }
+      case TK_HOUR_K24: rc = put_num(b, st->hour == 0 ? 24 : st->hour, t->width); break;
+      case TK_HOUR_K12: rc = put_num(b, st->hour % 12, t->width); break;
+      case TK_ERA:
+        rc = buf_puts(b, t->width == 4 ? (st->year > 0 ? "Anno Domini" : "Before Christ")
+                         : t->width == 5 ? (st->year > 0 ? "A" : "B")
+                         : (st->year > 0 ? "AD" : "BC"));
+        break;
+      case TK_ZONE_NAME: /* O: localized offset; z / V: zone name / id */
+        rc = buf_puts(b, t->lit == 'O' ? "GMT"
+                         : t->lit == 'z' && t->width == 4 ? "Coordinated Universal Time" : "UTC");
+        break;
+      default: break;
     }
   }
   return rc;

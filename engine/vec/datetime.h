@@ -78,6 +78,12 @@ struct datetime_fmt {
  * e naming the offending letter. */
 int datetime_fmt_compile(struct datetime_fmt *f, const char *pattern, struct err *e);
 
+/* As datetime_fmt_compile, for a pattern that will parse text (a reader's
+ * dateFormat, to_date's pattern): letters that only format (D Q q k K G z V
+ * O) are refused with ERR_UNSUPPORTED naming the letter, rather than making
+ * every value NULL. */
+int datetime_fmt_compile_parser(struct datetime_fmt *f, const char *pattern, struct err *e);
+
 /* Parse text that must match the whole pattern. Missing fields default to
  * 1970-01-01 00:00:00. Returns 0 or -1. */
 int datetime_fmt_parse_timestamp(const struct datetime_fmt *f, const char *p, size_t n,

@@ -316,6 +316,22 @@ static int lex_type(struct lex *l, struct type *t) {
     t->id = TYPE_DECIMAL;
     t->precision = 10;
     t->scale = 0;
+  } else if (!strcasecmp(w, "array")) {
+    /* ARRAY<elem> of a scalar element, as schema_to_ddl writes the columns
+     * of a view over arrays (catalogs sent to executors carry them) */
+    skip_ws(l);
+    if (*l->p != '<') return lex_fail(l, "expected '<'");
+    l->p++;
+    struct type e;
+    int rc = lex_type(l, &e);
+    if (rc) return rc;
+    skip_ws(l);
+    if (*l->p != '>') return lex_fail(l, "expected '>'");
+    l->p++;
+    if (e.id == TYPE_ARRAY || e.id == TYPE_NULL || e.id == TYPE_INTERVAL)
+      return lex_fail(l, "unsupported array element type");
+    *t = type_array_of(e);
+    return 0;
   } else {
     l->p = at;
     skip_ws(l);

@@ -247,8 +247,12 @@ static void test_datetime(void) {
   TAP_OK(datetime_fmt_compile(&f, "yyyy-MM-dd", &e) == 0 &&
              datetime_fmt_parse_date(&f, "2020-01-05x", 11, &days) != 0,
          "pattern rejects trailing text");
-  TAP_OK(datetime_fmt_compile(&f, "yyyy-qq", &e) == ERR_UNSUPPORTED && strstr(e.msg, "'q'"),
+  TAP_OK(datetime_fmt_compile(&f, "yyyy-qq-bb", &e) == ERR_UNSUPPORTED && strstr(e.msg, "'b'"),
          "unsupported pattern letter named");
+  TAP_OK(datetime_fmt_compile(&f, "yyyy-DDD", &e) == 0 &&
+             datetime_fmt_compile_parser(&f, "yyyy-DDD", &e) == ERR_UNSUPPORTED &&
+             strstr(e.msg, "'D'") && datetime_fmt_compile_parser(&f, "yyyy-MM-dd 'Day'", &e) == 0,
+         "a formatting-only letter is refused for parsing, but not inside quotes");
   buf_reset(&out);
   datetime_fmt_compile(&f, "EEE, dd MMMM yyyy HH:mm:ss.SSS", &e);
   datetime_fmt_format(&f, (datetime_days_from_civil(2024, 2, 29) * 86400 + 3723) * 1000000LL + 45000,
