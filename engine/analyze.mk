@@ -5,6 +5,7 @@ engine_libengine_analyze_a_SOURCES = \
 	engine/catalog/catalog.c engine/catalog/catalog.h \
 	engine/analyze/names.c engine/analyze/names.h \
 	engine/analyze/coerce.c engine/analyze/coerce.h \
+	engine/analyze/fcall.c engine/analyze/fcall.h \
 	engine/analyze/funcs.c engine/analyze/funcs.h \
 	engine/analyze/funcs_array.c engine/analyze/funcs_array.h \
 	engine/analyze/funcs_str2.c engine/analyze/funcs_str2.h \

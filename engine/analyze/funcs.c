@@ -7,6 +7,7 @@
 
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/fcall.h"
 #include "engine/analyze/funcs_array.h"
 #include "engine/analyze/funcs_regex.h"
 #include "engine/analyze/funcs_date.h"
@@ -153,7 +154,8 @@ int funcs_agg_type(enum agg_fn fn, struct type t, struct type *arg, struct type 
 
 int funcs_implicit_ok(struct type from, struct type to) {
   if (coerce_type_eq(from, to) || from.id == TYPE_NULL) return 1;
-  if (from.id == TYPE_ARRAY || to.id == TYPE_ARRAY) return 0; /* arrays cast to nothing implicitly */
+  if (from.id == TYPE_ARRAY || to.id == TYPE_ARRAY)
+    return 0; /* arrays cast to nothing implicitly */
   if (from.id == TYPE_INTERVAL || to.id == TYPE_INTERVAL) return 0;
   if (to.id == TYPE_STRING) return 1;
   if (coerce_is_numeric(to)) return coerce_is_numeric(from) || from.id == TYPE_STRING;
@@ -164,23 +166,6 @@ int funcs_implicit_ok(struct type from, struct type to) {
 }
 
 /* ---- builder state ---- */
-
-struct fb {
-  struct plan_ctx *ctx;
-  const char *name; /* canonical lower-case name for messages */
-  struct expr **args;
-  int nargs;
-  const char *call;
-  const char *const *argt;
-  char *msg;
-  size_t msgsz;
-  int rc;
-};
-
-static const char *ordinal(int i) {
-  static const char *const o[] = {"first", "second", "third", "fourth", "fifth"};
-  return i < 5 ? o[i] : "next";
-}
 
 void funcs_wrong_nargs(const char *name, int lo, int hi, int nargs, char *msg, size_t msgsz) {
   if (lo == hi)
@@ -200,70 +185,6 @@ void funcs_wrong_nargs(const char *name, int lo, int hi, int nargs, char *msg, s
              name, lo, hi, nargs);
 }
 
-static int nargs_ok(struct fb *b, int lo, int hi) {
-  if (b->nargs >= lo && b->nargs <= hi) return 1;
-  funcs_wrong_nargs(b->name, lo, hi, b->nargs, b->msg, b->msgsz);
-  b->rc = ERR_SQL;
-  return 0;
-}
-
-/* Cast argument i to t (implicit cast rules). */
-static int want(struct fb *b, int i, struct type t) {
-  if (b->rc) return 0;
-  struct expr *a = b->args[i];
-  if (!funcs_implicit_ok(a->type, t)) {
-    char t1[32], t2[32];
-    snprintf(b->msg, b->msgsz,
-             "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to data type "
-             "mismatch: The %s parameter requires the \"%s\" type, however \"%s\" has the type "
-             "\"%s\".",
-             b->call, ordinal(i), schema_type_sql(t, t1), b->argt ? b->argt[i] : "?",
-             schema_type_sql(a->type, t2));
-    b->rc = ERR_SQL;
-    return 0;
-  }
-  b->args[i] = coerce_to(b->ctx, a, t);
-  if (!b->args[i]) b->rc = ERR_NOMEM;
-  return b->rc == 0;
-}
-
-/* Argument i must be numeric (strings become DOUBLE). */
-static int want_num(struct fb *b, int i) {
-  struct type t = b->args[i]->type;
-  if (t.id == TYPE_STRING || t.id == TYPE_NULL) return want(b, i, T(TYPE_DOUBLE));
-  if (coerce_is_numeric(t)) return 1;
-  return want(b, i, T(TYPE_DOUBLE)); /* reports the mismatch */
-}
-
-static struct expr *call(struct fb *b, enum expr_fn fn, struct type t) {
-  if (b->rc) return NULL;
-  struct expr *e = expr_func(b->ctx, fn, t, b->args, b->nargs);
-  if (!e) b->rc = ERR_NOMEM;
-  return e;
-}
-
-/* Common type of all arguments from index `from`, cast to it. */
-static int unify(struct fb *b, int from, struct type *out) {
-  struct type t = T(TYPE_NULL);
-  for (int i = from; i < b->nargs; i++) {
-    struct type w;
-    if (coerce_wider(t, b->args[i]->type, &w)) {
-      char t1[32], t2[32];
-      snprintf(b->msg, b->msgsz,
-               "[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"%s\" due to data type "
-               "mismatch: Input to `%s` should all be the same type, but it's (\"%s\", \"%s\").",
-               b->call, b->name, schema_type_sql(t, t1), schema_type_sql(b->args[i]->type, t2));
-      b->rc = ERR_SQL;
-      return 0;
-    }
-    t = w;
-  }
-  for (int i = from; i < b->nargs; i++)
-    if (!(b->args[i] = coerce_to(b->ctx, b->args[i], t))) b->rc = ERR_NOMEM;
-  *out = t;
-  return b->rc == 0;
-}
-
 static const struct {
   const char *name;
   enum expr_fn fn;
@@ -276,17 +197,17 @@ static const struct {
                   {"minutes", FN_MINUTE},  {"min", FN_MINUTE},      {"second", FN_SECOND},
                   {"seconds", FN_SECOND},  {"sec", FN_SECOND},      {"s", FN_SECOND}};
 
-static struct expr *date_part(struct fb *b, enum expr_fn fn) {
-  if (fn == FN_HOUR || fn == FN_MINUTE || fn == FN_SECOND) want(b, 0, T(TYPE_TIMESTAMP));
-  else want(b, 0, T(TYPE_DATE));
-  return call(b, fn, T(TYPE_INT));
+static struct expr *date_part(struct fcall *b, enum expr_fn fn) {
+  if (fn == FN_HOUR || fn == FN_MINUTE || fn == FN_SECOND) fcall_want(b, 0, T(TYPE_TIMESTAMP));
+  else fcall_want(b, 0, T(TYPE_DATE));
+  return fcall_expr(b, fn, T(TYPE_INT));
 }
 
 /* extract(SECOND FROM ts): Spark's DECIMAL(8,6), the seconds with their
  * fraction: the timestamp as DECIMAL(18,6) seconds, modulo 60 (made
  * non-negative for times before 1970). */
-static struct expr *extract_second(struct fb *b) {
-  if (!want(b, 0, T(TYPE_TIMESTAMP))) return NULL;
+static struct expr *extract_second(struct fcall *b) {
+  if (!fcall_want(b, 0, T(TYPE_TIMESTAMP))) return NULL;
   struct type d18 = {.id = TYPE_DECIMAL, .precision = 18, .scale = 6};
   struct type d8 = {.id = TYPE_DECIMAL, .precision = 8, .scale = 6};
   struct value v;
@@ -308,8 +229,8 @@ static struct expr *extract_second(struct fb *b) {
   return r;
 }
 
-static struct expr *cast_to(struct fb *b, struct type t) {
-  if (!nargs_ok(b, 1, 1)) return NULL;
+static struct expr *cast_to(struct fcall *b, struct type t) {
+  if (!fcall_nargs(b, 1, 1)) return NULL;
   if (!coerce_can_cast(b->args[0]->type, t)) {
     char t1[32], t2[32];
     snprintf(b->msg, b->msgsz,
@@ -340,14 +261,16 @@ static struct type round_type(struct type t, int64_t d) {
   return t;
 }
 
-static struct expr *build(struct fb *b, const char *n) {
+static struct expr *build(struct fcall *b, const char *n) {
   struct type S = T(TYPE_STRING), I = T(TYPE_INT), D = T(TYPE_DOUBLE), B = T(TYPE_BOOLEAN);
   struct type DT = T(TYPE_DATE), TS = T(TYPE_TIMESTAMP), t;
 #define IS(x) (!strcmp(n, x))
   if (IS("coalesce") || IS("nvl") || IS("ifnull")) {
     b->name = IS("coalesce") ? "coalesce" : n;
-    if (!nargs_ok(b, IS("coalesce") ? 1 : 2, IS("coalesce") ? 100000 : 2) || !unify(b, 0, &t)) return NULL;
-    struct expr *e = call(b, FN_COALESCE, t);
+    if (!fcall_nargs(b, IS("coalesce") ? 1 : 2, IS("coalesce") ? 100000 : 2) ||
+        !fcall_unify(b, 0, &t))
+      return NULL;
+    struct expr *e = fcall_expr(b, FN_COALESCE, t);
     if (e) {
       e->nullable = 1;
       for (int i = 0; i < b->nargs; i++) e->nullable &= b->args[i]->nullable;
@@ -355,35 +278,35 @@ static struct expr *build(struct fb *b, const char *n) {
     return e;
   }
   if (IS("if") || IS("iff")) {
-    if (!nargs_ok(b, 3, 3) || !want(b, 0, B) || !unify(b, 1, &t)) return NULL;
-    return call(b, FN_IF, t);
+    if (!fcall_nargs(b, 3, 3) || !fcall_want(b, 0, B) || !fcall_unify(b, 1, &t)) return NULL;
+    return fcall_expr(b, FN_IF, t);
   }
   if (IS("nullif")) {
-    if (!nargs_ok(b, 2, 2) || !unify(b, 0, &t)) return NULL;
-    return call(b, FN_NULLIF, t);
+    if (!fcall_nargs(b, 2, 2) || !fcall_unify(b, 0, &t)) return NULL;
+    return fcall_expr(b, FN_NULLIF, t);
   }
   if (IS("greatest") || IS("least")) {
-    if (!nargs_ok(b, 2, 100000) || !unify(b, 0, &t)) return NULL;
-    return call(b, IS("greatest") ? FN_GREATEST : FN_LEAST, t);
+    if (!fcall_nargs(b, 2, 100000) || !fcall_unify(b, 0, &t)) return NULL;
+    return fcall_expr(b, IS("greatest") ? FN_GREATEST : FN_LEAST, t);
   }
   if (IS("concat")) {
-    for (int i = 0; i < b->nargs; i++) want(b, i, S);
-    return call(b, FN_CONCAT, S);
+    for (int i = 0; i < b->nargs; i++) fcall_want(b, i, S);
+    return fcall_expr(b, FN_CONCAT, S);
   }
   if (IS("concat_ws")) {
-    if (!nargs_ok(b, 1, 100000)) return NULL;
-    for (int i = 0; i < b->nargs; i++) want(b, i, S);
-    return call(b, FN_CONCAT_WS, S);
+    if (!fcall_nargs(b, 1, 100000)) return NULL;
+    for (int i = 0; i < b->nargs; i++) fcall_want(b, i, S);
+    return fcall_expr(b, FN_CONCAT_WS, S);
   }
   if (IS("substring") || IS("substr")) {
-    if (!nargs_ok(b, 2, 3)) return NULL;
-    want(b, 0, S);
-    want(b, 1, I);
-    if (b->nargs == 3) want(b, 2, I);
-    return call(b, FN_SUBSTRING, S);
+    if (!fcall_nargs(b, 2, 3)) return NULL;
+    fcall_want(b, 0, S);
+    fcall_want(b, 1, I);
+    if (b->nargs == 3) fcall_want(b, 2, I);
+    return fcall_expr(b, FN_SUBSTRING, S);
   }
   if (IS("left")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, I)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, I)) return NULL;
     struct expr *a[3] = {b->args[0], coerce_int(b->ctx, TYPE_INT, 1), b->args[1]};
     if (!a[1]) return b->rc = ERR_NOMEM, NULL;
     struct expr *e = expr_func(b->ctx, FN_SUBSTRING, S, a, 3);
@@ -391,39 +314,39 @@ static struct expr *build(struct fb *b, const char *n) {
     return e;
   }
   if (IS("upper") || IS("ucase") || IS("lower") || IS("lcase")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, S)) return NULL;
-    return call(b, (IS("upper") || IS("ucase")) ? FN_UPPER : FN_LOWER, S);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, S)) return NULL;
+    return fcall_expr(b, (IS("upper") || IS("ucase")) ? FN_UPPER : FN_LOWER, S);
   }
   if (IS("length") || IS("char_length") || IS("character_length") || IS("len")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, S)) return NULL;
-    return call(b, FN_LENGTH, I);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, S)) return NULL;
+    return fcall_expr(b, FN_LENGTH, I);
   }
   if (IS("trim") || IS("ltrim") || IS("rtrim") || IS("btrim")) {
-    if (!nargs_ok(b, 1, 2)) return NULL;
-    for (int i = 0; i < b->nargs; i++) want(b, i, S);
-    return call(b, IS("ltrim") ? FN_LTRIM : IS("rtrim") ? FN_RTRIM : FN_TRIM, S);
+    if (!fcall_nargs(b, 1, 2)) return NULL;
+    for (int i = 0; i < b->nargs; i++) fcall_want(b, i, S);
+    return fcall_expr(b, IS("ltrim") ? FN_LTRIM : IS("rtrim") ? FN_RTRIM : FN_TRIM, S);
   }
   if (IS("replace")) {
-    if (!nargs_ok(b, 2, 3)) return NULL;
-    for (int i = 0; i < b->nargs; i++) want(b, i, S);
-    return call(b, FN_REPLACE, S);
+    if (!fcall_nargs(b, 2, 3)) return NULL;
+    for (int i = 0; i < b->nargs; i++) fcall_want(b, i, S);
+    return fcall_expr(b, FN_REPLACE, S);
   }
   if (IS("instr")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
-    return call(b, FN_INSTR, I);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
+    return fcall_expr(b, FN_INSTR, I);
   }
   if (IS("locate") || IS("position")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
     struct expr *a[2] = {b->args[1], b->args[0]}; /* locate(sub, str) = instr(str, sub) */
     struct expr *e = expr_func(b->ctx, FN_INSTR, I, a, 2);
     if (!e) b->rc = ERR_NOMEM;
     return e;
   }
   if (IS("lpad") || IS("rpad")) {
-    if (!nargs_ok(b, 2, 3) || !want(b, 0, S) || !want(b, 1, I)) return NULL;
+    if (!fcall_nargs(b, 2, 3) || !fcall_want(b, 0, S) || !fcall_want(b, 1, I)) return NULL;
     if (b->nargs == 3) {
-      if (!want(b, 2, S)) return NULL;
-      return call(b, IS("lpad") ? FN_LPAD : FN_RPAD, S);
+      if (!fcall_want(b, 2, S)) return NULL;
+      return fcall_expr(b, IS("lpad") ? FN_LPAD : FN_RPAD, S);
     }
     struct expr *a[3] = {b->args[0], b->args[1], coerce_string(b->ctx, " ", 1)};
     if (!a[2]) return b->rc = ERR_NOMEM, NULL;
@@ -432,15 +355,19 @@ static struct expr *build(struct fb *b, const char *n) {
     return e;
   }
   if (IS("startswith") || IS("endswith") || IS("contains")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
-    return call(b, IS("startswith") ? FN_STARTSWITH : IS("endswith") ? FN_ENDSWITH : FN_CONTAINS, B);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
+    return fcall_expr(b,
+                      IS("startswith") ? FN_STARTSWITH
+                      : IS("endswith") ? FN_ENDSWITH
+                                       : FN_CONTAINS,
+                      B);
   }
   if (IS("abs")) {
-    if (!nargs_ok(b, 1, 1) || !want_num(b, 0)) return NULL;
-    return call(b, FN_ABS, b->args[0]->type);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want_num(b, 0)) return NULL;
+    return fcall_expr(b, FN_ABS, b->args[0]->type);
   }
   if (IS("round")) {
-    if (!nargs_ok(b, 1, 2) || !want_num(b, 0)) return NULL;
+    if (!fcall_nargs(b, 1, 2) || !fcall_want_num(b, 0)) return NULL;
     if (b->nargs == 1) {
       struct expr *a[2] = {b->args[0], coerce_int(b->ctx, TYPE_INT, 0)};
       if (!a[1]) return b->rc = ERR_NOMEM, NULL;
@@ -448,7 +375,7 @@ static struct expr *build(struct fb *b, const char *n) {
       if (!e) b->rc = ERR_NOMEM;
       return e;
     }
-    if (!want(b, 1, I)) return NULL;
+    if (!fcall_want(b, 1, I)) return NULL;
     if (b->args[1]->kind != EXPR_LIT) {
       snprintf(b->msg, b->msgsz,
                "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] Cannot resolve \"%s\" due to data type "
@@ -459,10 +386,10 @@ static struct expr *build(struct fb *b, const char *n) {
     }
     struct type rt = b->args[0]->type;
     if (!b->args[1]->u.lit.is_null) rt = round_type(rt, b->args[1]->u.lit.i);
-    return call(b, FN_ROUND, rt);
+    return fcall_expr(b, FN_ROUND, rt);
   }
   if (IS("floor") || IS("ceil") || IS("ceiling")) {
-    if (!nargs_ok(b, 1, 1) || !want_num(b, 0)) return NULL;
+    if (!fcall_nargs(b, 1, 1) || !fcall_want_num(b, 0)) return NULL;
     struct type a = b->args[0]->type, r = T(TYPE_BIGINT);
     if (a.id == TYPE_DECIMAL) {
       r = a;
@@ -470,14 +397,19 @@ static struct expr *build(struct fb *b, const char *n) {
       if (r.precision > COERCE_MAX_PRECISION) r.precision = COERCE_MAX_PRECISION;
       r.scale = 0;
     }
-    return call(b, IS("floor") ? FN_FLOOR : FN_CEIL, r);
+    return fcall_expr(b, IS("floor") ? FN_FLOOR : FN_CEIL, r);
   }
   if (IS("sqrt") || IS("exp") || IS("ln") || IS("log10") || (IS("log") && b->nargs == 1)) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, D)) return NULL;
-    return call(b, IS("sqrt") ? FN_SQRT : IS("exp") ? FN_EXP : IS("log10") ? FN_LOG10 : FN_LN, D);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, D)) return NULL;
+    return fcall_expr(b,
+                      IS("sqrt")    ? FN_SQRT
+                      : IS("exp")   ? FN_EXP
+                      : IS("log10") ? FN_LOG10
+                                    : FN_LN,
+                      D);
   }
   if (IS("log")) { /* log(base, x) = ln(x) / ln(base) */
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, D) || !want(b, 1, D)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, D) || !fcall_want(b, 1, D)) return NULL;
     struct expr *l0 = expr_func(b->ctx, FN_LN, D, &b->args[1], 1);
     struct expr *l1 = expr_func(b->ctx, FN_LN, D, &b->args[0], 1);
     if (!l0 || !l1) return b->rc = ERR_NOMEM, NULL;
@@ -487,18 +419,18 @@ static struct expr *build(struct fb *b, const char *n) {
     return e;
   }
   if (IS("pow") || IS("power")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, D) || !want(b, 1, D)) return NULL;
-    return call(b, FN_POWER, D);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, D) || !fcall_want(b, 1, D)) return NULL;
+    return fcall_expr(b, FN_POWER, D);
   }
   if (IS("mod")) {
-    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want_num(b, 0) || !fcall_want_num(b, 1)) return NULL;
     int bad;
     struct expr *e = coerce_arith(b->ctx, FN_MOD, b->args[0], b->args[1], &bad);
     if (!e) b->rc = ERR_NOMEM;
     return e;
   }
   if (IS("pmod")) { /* Spark: r = a % n; r < 0 ? (r + n) % n : r (Java wrapping add) */
-    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want_num(b, 0) || !fcall_want_num(b, 1)) return NULL;
     int bad;
     struct expr *m = coerce_arith(b->ctx, FN_MOD, b->args[0], b->args[1], &bad);
     if (!m) return b->rc = ERR_NOMEM, NULL;
@@ -519,7 +451,7 @@ static struct expr *build(struct fb *b, const char *n) {
   }
   if (IS("try_add") || IS("try_subtract") || IS("try_multiply") || IS("try_divide")) {
     /* the operator with NULL instead of an overflow or division by zero */
-    if (!nargs_ok(b, 2, 2) || !want_num(b, 0) || !want_num(b, 1)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want_num(b, 0) || !fcall_want_num(b, 1)) return NULL;
     int bad;
     enum expr_fn fn = IS("try_add") ? FN_ADD : IS("try_subtract") ? FN_SUB
                       : IS("try_multiply") ? FN_MUL : FN_DIV;
@@ -532,14 +464,17 @@ static struct expr *build(struct fb *b, const char *n) {
     if (IS(date_parts[i].name) && (IS("year") || IS("month") || IS("day") || IS("dayofmonth") ||
                                    IS("quarter") || IS("dayofweek") || IS("hour") ||
                                    IS("minute") || IS("second"))) {
-      if (!nargs_ok(b, 1, 1)) return NULL;
+      if (!fcall_nargs(b, 1, 1)) return NULL;
       return date_part(b, date_parts[i].fn);
     }
   if (IS("extract") || IS("date_part") || IS("datepart")) {
-    if (!nargs_ok(b, 2, 2)) return NULL;
+    if (!fcall_nargs(b, 2, 2)) return NULL;
     struct expr *f = b->args[0];
     if (f->kind != EXPR_LIT || f->type.id != TYPE_STRING || f->u.lit.is_null) {
-      snprintf(b->msg, b->msgsz, "[NON_FOLDABLE_ARGUMENT] The function `%s` requires the parameter `field` to be a foldable expression of the type \"STRING\".", b->name);
+      snprintf(b->msg, b->msgsz,
+               "[NON_FOLDABLE_ARGUMENT] The function `%s` requires the parameter `field` to be a "
+               "foldable expression of the type \"STRING\".",
+               b->name);
       b->rc = ERR_SQL;
       return NULL;
     }
@@ -557,51 +492,51 @@ static struct expr *build(struct fb *b, const char *n) {
     return NULL;
   }
   if (IS("date_add") || IS("date_sub") || IS("dateadd")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, I)) return NULL;
-    return call(b, IS("date_sub") ? FN_DATE_SUB : FN_DATE_ADD, DT);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, DT) || !fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, IS("date_sub") ? FN_DATE_SUB : FN_DATE_ADD, DT);
   }
   if (IS("datediff")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, DT)) return NULL;
-    return call(b, FN_DATEDIFF, I);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, DT) || !fcall_want(b, 1, DT)) return NULL;
+    return fcall_expr(b, FN_DATEDIFF, I);
   }
   if (IS("add_months")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, DT) || !want(b, 1, I)) return NULL;
-    return call(b, FN_ADD_MONTHS, DT);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, DT) || !fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, FN_ADD_MONTHS, DT);
   }
   if (IS("date_trunc")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, TS)) return NULL;
-    return call(b, FN_DATE_TRUNC, TS);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, TS)) return NULL;
+    return fcall_expr(b, FN_DATE_TRUNC, TS);
   }
   if (IS("date_format")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, TS) || !want(b, 1, S)) return NULL;
-    return call(b, FN_DATE_FORMAT, S);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, TS) || !fcall_want(b, 1, S)) return NULL;
+    return fcall_expr(b, FN_DATE_FORMAT, S);
   }
   if (IS("current_date") || IS("curdate")) {
-    if (!nargs_ok(b, 0, 0)) return NULL;
-    struct expr *e = call(b, FN_CURRENT_DATE, DT);
+    if (!fcall_nargs(b, 0, 0)) return NULL;
+    struct expr *e = fcall_expr(b, FN_CURRENT_DATE, DT);
     if (e) e->nullable = 0;
     return e;
   }
   if (IS("current_timestamp") || IS("now")) {
-    if (!nargs_ok(b, 0, 0)) return NULL;
-    struct expr *e = call(b, FN_CURRENT_TIMESTAMP, TS);
+    if (!fcall_nargs(b, 0, 0)) return NULL;
+    struct expr *e = fcall_expr(b, FN_CURRENT_TIMESTAMP, TS);
     if (e) e->nullable = 0;
     return e;
   }
   if (IS("hash")) {
-    if (!nargs_ok(b, 1, 100000)) return NULL;
-    struct expr *e = call(b, FN_HASH, I);
+    if (!fcall_nargs(b, 1, 100000)) return NULL;
+    struct expr *e = fcall_expr(b, FN_HASH, I);
     if (e) e->nullable = 0;
     return e;
   }
   if (IS("isnull") || IS("isnotnull")) {
-    if (!nargs_ok(b, 1, 1)) return NULL;
-    return call(b, IS("isnull") ? FN_IS_NULL : FN_IS_NOT_NULL, B);
+    if (!fcall_nargs(b, 1, 1)) return NULL;
+    return fcall_expr(b, IS("isnull") ? FN_IS_NULL : FN_IS_NOT_NULL, B);
   }
   if (IS("to_date") || IS("to_timestamp")) {
     if (b->nargs == 2) {
-      if (!want(b, 0, S) || !want(b, 1, S)) return NULL;
-      return call(b, IS("to_date") ? FN_TO_DATE_FMT : FN_TO_TS_FMT, IS("to_date") ? DT : TS);
+      if (!fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
+      return fcall_expr(b, IS("to_date") ? FN_TO_DATE_FMT : FN_TO_TS_FMT, IS("to_date") ? DT : TS);
     }
     return cast_to(b, IS("to_date") ? DT : TS);
   }
@@ -634,7 +569,7 @@ int funcs_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int
   struct expr **a = nargs <= 16 ? local : plan_alloc(ctx, sizeof *a * (size_t)nargs);
   if (!a) return ERR_NOMEM;
   if (nargs > 0) memcpy(a, args, sizeof *a * (size_t)nargs);
-  struct fb b = {ctx, n, a, nargs, call_text, arg_text, msg, msgsz, 0};
+  struct fcall b = {ctx, n, a, nargs, call_text, arg_text, msg, msgsz, 0};
   msg[0] = 0;
   int arc = funcs_array_scalar(ctx, n, a, nargs, call_text, arg_text, out, msg, msgsz);
   if (arc != ERR_NOTFOUND) return arc;

@@ -7,79 +7,26 @@
 
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/fcall.h"
 #include "engine/analyze/funcs.h"
 #include "engine/vec/schema.h"
 
 /* Spark's default pattern of unix_timestamp and from_unixtime. */
 #define DEFAULT_TS_FMT "yyyy-MM-dd HH:mm:ss"
 
-struct fd {
-  struct plan_ctx *ctx;
-  const char *name;
-  struct expr **args;
-  int nargs;
-  const char *call;
-  const char *const *argt;
-  char *msg;
-  size_t msgsz;
-  int rc;
-};
-
 static struct type T(enum type_id id) {
   struct type t = {id, 0, 0};
   return t;
 }
 
-static const char *ordinal(int i) {
-  static const char *const o[] = {"first", "second", "third", "fourth", "fifth", "sixth"};
-  return i < 6 ? o[i] : "next";
-}
-
-static int nargs_ok(struct fd *f, int lo, int hi) {
-  if (f->nargs >= lo && f->nargs <= hi) return 1;
-  funcs_wrong_nargs(f->name, lo, hi, f->nargs, f->msg, f->msgsz);
-  f->rc = ERR_SQL;
-  return 0;
-}
-
-/* Argument i must be of type t (implicitly cast). req is Spark's name of
- * the accepted type(s) for the message, NULL for t's own. */
-static int want_req(struct fd *f, int i, struct type t, const char *req) {
-  if (f->rc) return 0;
-  struct expr *a = f->args[i];
-  if (!funcs_implicit_ok(a->type, t)) {
-    char t1[32], t2[48];
-    if (!req) {
-      snprintf(t2, sizeof t2, "\"%s\"", schema_type_sql(t, t1));
-      req = t2;
-    }
-    char t3[32];
-    snprintf(f->msg, f->msgsz,
-             "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to data type "
-             "mismatch: The %s parameter requires the %s type, however \"%s\" has the type "
-             "\"%s\".",
-             f->call, ordinal(i), req, f->argt ? f->argt[i] : "?", schema_type_sql(a->type, t3));
-    f->rc = ERR_SQL;
-    return 0;
-  }
-  if (!(f->args[i] = coerce_to(f->ctx, a, t))) f->rc = ERR_NOMEM;
-  return f->rc == 0;
-}
-
-static int want(struct fd *f, int i, struct type t) { return want_req(f, i, t, NULL); }
-
-static struct expr *mk(struct fd *f, enum expr_fn fn, struct type t, struct expr **args, int n) {
+static struct expr *mk(struct fcall *f, enum expr_fn fn, struct type t, struct expr **args, int n) {
   if (f->rc) return NULL;
   struct expr *e = expr_func(f->ctx, fn, t, args, n);
   if (!e) f->rc = ERR_NOMEM;
   return e;
 }
 
-static struct expr *call(struct fd *f, enum expr_fn fn, struct type t) {
-  return mk(f, fn, t, f->args, f->nargs);
-}
-
-static struct expr *str_lit(struct fd *f, const char *s) {
+static struct expr *str_lit(struct fcall *f, const char *s) {
   if (f->rc) return NULL;
   struct expr *e = coerce_string(f->ctx, s, strlen(s));
   if (!e) f->rc = ERR_NOMEM;
@@ -108,17 +55,18 @@ int funcs_date_unit_arg(const char *name, int nargs, const char *ident) {
 
 /* A timestamp-like argument for unix_timestamp/to_unix_timestamp: STRING
  * (parsed with fmt), DATE or TIMESTAMP. Returns the TIMESTAMP expression. */
-static struct expr *unix_ts_arg(struct fd *f) {
+static struct expr *unix_ts_arg(struct fcall *f) {
   struct expr *a = f->args[0];
   enum type_id t = a->type.id;
   if (t == TYPE_DATE || t == TYPE_TIMESTAMP) {
-    if (f->nargs == 2 && !want(f, 1, T(TYPE_STRING))) return NULL; /* format unused */
+    if (f->nargs == 2 && !fcall_want(f, 1, T(TYPE_STRING))) return NULL; /* format unused */
     if (!(a = coerce_to(f->ctx, a, T(TYPE_TIMESTAMP)))) f->rc = ERR_NOMEM;
     return a;
   }
-  if (!want_req(f, 0, T(TYPE_STRING), "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")"))
+  if (!fcall_want_req(f, 0, T(TYPE_STRING),
+                      "(\"STRING\" or \"DATE\" or \"TIMESTAMP\" or \"TIMESTAMP_NTZ\")"))
     return NULL;
-  struct expr *fmt = f->nargs == 2 ? (want(f, 1, T(TYPE_STRING)) ? f->args[1] : NULL)
+  struct expr *fmt = f->nargs == 2 ? (fcall_want(f, 1, T(TYPE_STRING)) ? f->args[1] : NULL)
                                    : str_lit(f, DEFAULT_TS_FMT);
   if (!fmt) return NULL;
   struct expr *pa[2] = {f->args[0], fmt};
@@ -127,8 +75,8 @@ static struct expr *unix_ts_arg(struct fd *f) {
   return e;
 }
 
-static struct expr *unix_timestamp(struct fd *f, int allow_none) {
-  if (!nargs_ok(f, allow_none ? 0 : 1, 2)) return NULL;
+static struct expr *unix_timestamp(struct fcall *f, int allow_none) {
+  if (!fcall_nargs(f, allow_none ? 0 : 1, 2)) return NULL;
   struct expr *ts;
   if (f->nargs == 0) {
     ts = mk(f, FN_CURRENT_TIMESTAMP, T(TYPE_TIMESTAMP), NULL, 0);
@@ -140,9 +88,9 @@ static struct expr *unix_timestamp(struct fd *f, int allow_none) {
   return mk(f, FN_UNIX_SECONDS, T(TYPE_BIGINT), &ts, 1);
 }
 
-static struct expr *from_unixtime(struct fd *f) {
-  if (!nargs_ok(f, 1, 2) || !want(f, 0, T(TYPE_BIGINT))) return NULL;
-  struct expr *fmt = f->nargs == 2 ? (want(f, 1, T(TYPE_STRING)) ? f->args[1] : NULL)
+static struct expr *from_unixtime(struct fcall *f) {
+  if (!fcall_nargs(f, 1, 2) || !fcall_want(f, 0, T(TYPE_BIGINT))) return NULL;
+  struct expr *fmt = f->nargs == 2 ? (fcall_want(f, 1, T(TYPE_STRING)) ? f->args[1] : NULL)
                                    : str_lit(f, DEFAULT_TS_FMT);
   struct expr *ts = mk(f, FN_SECONDS_TO_TS, T(TYPE_TIMESTAMP), f->args, 1);
   if (!fmt || !ts) return NULL;
@@ -153,7 +101,7 @@ static struct expr *from_unixtime(struct fd *f) {
 
 /* The literal unit of timestampadd/timestampdiff (bind_call turns the
  * keyword into a STRING literal); -1 with the message set otherwise. */
-static int unit_arg(struct fd *f, int is_diff) {
+static int unit_arg(struct fcall *f, int is_diff) {
   struct expr *u = f->args[0];
   int k = -1;
   if (u->kind == EXPR_LIT && u->type.id == TYPE_STRING && !u->u.lit.is_null)
@@ -171,14 +119,14 @@ static int unit_arg(struct fd *f, int is_diff) {
   return k;
 }
 
-static struct expr *ts_unit_call(struct fd *f, int is_diff) {
-  if (!nargs_ok(f, 3, 3) || unit_arg(f, is_diff) < 0) return NULL;
+static struct expr *ts_unit_call(struct fcall *f, int is_diff) {
+  if (!fcall_nargs(f, 3, 3) || unit_arg(f, is_diff) < 0) return NULL;
   if (is_diff) {
-    if (!want(f, 1, T(TYPE_TIMESTAMP)) || !want(f, 2, T(TYPE_TIMESTAMP))) return NULL;
-    return call(f, FN_TS_DIFF_UNIT, T(TYPE_BIGINT));
+    if (!fcall_want(f, 1, T(TYPE_TIMESTAMP)) || !fcall_want(f, 2, T(TYPE_TIMESTAMP))) return NULL;
+    return fcall_expr(f, FN_TS_DIFF_UNIT, T(TYPE_BIGINT));
   }
-  if (!want(f, 1, T(TYPE_BIGINT)) || !want(f, 2, T(TYPE_TIMESTAMP))) return NULL;
-  return call(f, FN_TS_ADD_UNIT, T(TYPE_TIMESTAMP));
+  if (!fcall_want(f, 1, T(TYPE_BIGINT)) || !fcall_want(f, 2, T(TYPE_TIMESTAMP))) return NULL;
+  return fcall_expr(f, FN_TS_ADD_UNIT, T(TYPE_TIMESTAMP));
 }
 
 /* extract/date_part fields this file adds (funcs.c has the others). */
@@ -190,11 +138,11 @@ static const struct {
               {"w", FN_WEEKOFYEAR, 0},        {"doy", FN_DAYOFYEAR, 0},
               {"dayofweek_iso", FN_WEEKDAY, 1}, {"dow_iso", FN_WEEKDAY, 1}};
 
-static struct expr *extract_field(struct fd *f, int k) {
+static struct expr *extract_field(struct fcall *f, int k) {
   f->args[0] = f->args[1];
   f->nargs = 1;
-  if (!want(f, 0, T(TYPE_DATE))) return NULL;
-  struct expr *e = call(f, fields[k].fn, T(TYPE_INT));
+  if (!fcall_want(f, 0, T(TYPE_DATE))) return NULL;
+  struct expr *e = fcall_expr(f, fields[k].fn, T(TYPE_INT));
   if (!e || !fields[k].plus_one) return e;
   struct expr *one = coerce_int(f->ctx, TYPE_INT, 1);
   if (!one) return f->rc = ERR_NOMEM, NULL;
@@ -202,35 +150,36 @@ static struct expr *extract_field(struct fd *f, int k) {
   return mk(f, FN_ADD, T(TYPE_INT), pa, 2);
 }
 
-static struct expr *build(struct fd *f, const char *n) {
+static struct expr *build(struct fcall *f, const char *n) {
   struct type S = T(TYPE_STRING), I = T(TYPE_INT), DT = T(TYPE_DATE), TS = T(TYPE_TIMESTAMP);
   struct expr *e;
 #define IS(x) (!strcmp(n, x))
-  if (IS("unix_timestamp") || IS("to_unix_timestamp")) return unix_timestamp(f, IS("unix_timestamp"));
+  if (IS("unix_timestamp") || IS("to_unix_timestamp"))
+    return unix_timestamp(f, IS("unix_timestamp"));
   if (IS("unix_seconds")) {
-    if (!nargs_ok(f, 1, 1) || !want(f, 0, TS)) return NULL;
-    return call(f, FN_UNIX_SECONDS, T(TYPE_BIGINT));
+    if (!fcall_nargs(f, 1, 1) || !fcall_want(f, 0, TS)) return NULL;
+    return fcall_expr(f, FN_UNIX_SECONDS, T(TYPE_BIGINT));
   }
   if (IS("from_unixtime")) return from_unixtime(f);
   if (IS("last_day") || IS("weekofyear") || IS("dayofyear") || IS("weekday")) {
-    if (!nargs_ok(f, 1, 1) || !want(f, 0, DT)) return NULL;
+    if (!fcall_nargs(f, 1, 1) || !fcall_want(f, 0, DT)) return NULL;
     if (IS("last_day")) {
-      if ((e = call(f, FN_LAST_DAY, DT))) e->nullable = 1; /* past the last DATE */
+      if ((e = fcall_expr(f, FN_LAST_DAY, DT))) e->nullable = 1; /* past the last DATE */
       return e;
     }
-    return call(f, IS("weekofyear") ? FN_WEEKOFYEAR
+    return fcall_expr(f, IS("weekofyear") ? FN_WEEKOFYEAR
                                     : IS("dayofyear") ? FN_DAYOFYEAR : FN_WEEKDAY, I);
   }
   if (IS("next_day")) {
-    if (!nargs_ok(f, 2, 2) || !want(f, 0, DT) || !want(f, 1, S)) return NULL;
-    if ((e = call(f, FN_NEXT_DAY, DT))) e->nullable = 1;
+    if (!fcall_nargs(f, 2, 2) || !fcall_want(f, 0, DT) || !fcall_want(f, 1, S)) return NULL;
+    if ((e = fcall_expr(f, FN_NEXT_DAY, DT))) e->nullable = 1;
     return e;
   }
   if (IS("months_between")) {
-    if (!nargs_ok(f, 2, 3) || !want(f, 0, TS) || !want(f, 1, TS)) return NULL;
+    if (!fcall_nargs(f, 2, 3) || !fcall_want(f, 0, TS) || !fcall_want(f, 1, TS)) return NULL;
     if (f->nargs == 3) {
-      if (!want(f, 2, T(TYPE_BOOLEAN))) return NULL;
-      return call(f, FN_MONTHS_BETWEEN, T(TYPE_DOUBLE));
+      if (!fcall_want(f, 2, T(TYPE_BOOLEAN))) return NULL;
+      return fcall_expr(f, FN_MONTHS_BETWEEN, T(TYPE_DOUBLE));
     }
     struct value t;
     memset(&t, 0, sizeof t);
@@ -241,13 +190,13 @@ static struct expr *build(struct fd *f, const char *n) {
     return mk(f, FN_MONTHS_BETWEEN, T(TYPE_DOUBLE), pa, 3);
   }
   if (IS("make_date")) {
-    if (!nargs_ok(f, 3, 3)) return NULL;
-    for (int i = 0; i < 3; i++) want(f, i, I);
-    if ((e = call(f, FN_MAKE_DATE, DT))) e->nullable = 1;
+    if (!fcall_nargs(f, 3, 3)) return NULL;
+    for (int i = 0; i < 3; i++) fcall_want(f, i, I);
+    if ((e = fcall_expr(f, FN_MAKE_DATE, DT))) e->nullable = 1;
     return e;
   }
   if (IS("make_timestamp")) {
-    if (!nargs_ok(f, 6, 7)) return NULL;
+    if (!fcall_nargs(f, 6, 7)) return NULL;
     if (f->nargs == 7) {
       snprintf(f->msg, f->msgsz,
                "make_timestamp with a time zone argument is not supported by the local engine "
@@ -255,10 +204,10 @@ static struct expr *build(struct fd *f, const char *n) {
       f->rc = ERR_UNSUPPORTED;
       return NULL;
     }
-    for (int i = 0; i < 5; i++) want(f, i, I);
+    for (int i = 0; i < 5; i++) fcall_want(f, i, I);
     struct type sec = {TYPE_DECIMAL, 16, 6};
-    want(f, 5, sec);
-    if ((e = call(f, FN_MAKE_TS, TS))) e->nullable = 1;
+    fcall_want(f, 5, sec);
+    if ((e = fcall_expr(f, FN_MAKE_TS, TS))) e->nullable = 1;
     return e;
   }
   if (IS("timestampadd") || ((IS("dateadd") || IS("date_add")) && f->nargs == 3))
@@ -266,12 +215,12 @@ static struct expr *build(struct fd *f, const char *n) {
   if (IS("timestampdiff") || ((IS("datediff") || IS("date_diff")) && f->nargs == 3))
     return ts_unit_call(f, 1);
   if (IS("date_diff")) {
-    if (!nargs_ok(f, 2, 3) || !want(f, 0, DT) || !want(f, 1, DT)) return NULL;
-    return call(f, FN_DATEDIFF, I);
+    if (!fcall_nargs(f, 2, 3) || !fcall_want(f, 0, DT) || !fcall_want(f, 1, DT)) return NULL;
+    return fcall_expr(f, FN_DATEDIFF, I);
   }
   if (IS("trunc")) {
-    if (!nargs_ok(f, 2, 2) || !want(f, 0, DT) || !want(f, 1, S)) return NULL;
-    if ((e = call(f, FN_TRUNC_DATE, DT))) e->nullable = 1;
+    if (!fcall_nargs(f, 2, 2) || !fcall_want(f, 0, DT) || !fcall_want(f, 1, S)) return NULL;
+    if ((e = fcall_expr(f, FN_TRUNC_DATE, DT))) e->nullable = 1;
     return e;
   }
   if ((IS("extract") || IS("date_part") || IS("datepart")) && f->nargs == 2) {
@@ -290,7 +239,7 @@ static struct expr *build(struct fd *f, const char *n) {
 int funcs_date_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int nargs,
                       const char *call_text, const char *const *arg_text, struct expr **out,
                       char *msg, size_t msgsz) {
-  struct fd f = {ctx, name, args, nargs, call_text, arg_text, msg, msgsz, 0};
+  struct fcall f = {ctx, name, args, nargs, call_text, arg_text, msg, msgsz, 0};
   struct expr *e = build(&f, name);
   if (f.rc) return f.rc;
   if (!e) return ERR_NOTFOUND;

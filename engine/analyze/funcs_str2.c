@@ -8,91 +8,29 @@
 
 #include "common/err.h"
 #include "engine/analyze/coerce.h"
+#include "engine/analyze/fcall.h"
 #include "engine/analyze/funcs.h"
 #include "engine/plan/plan.h"
 #include "engine/vec/schema.h"
-
-struct fs {
-  struct plan_ctx *ctx;
-  const char *name;
-  struct expr **args;
-  int nargs;
-  const char *call;
-  const char *const *argt;
-  char *msg;
-  size_t msgsz;
-  int rc;
-};
 
 static struct type T(enum type_id id) {
   struct type t = {id, 0, 0};
   return t;
 }
 
-static const char *ordinal(int i) {
-  static const char *const o[] = {"first", "second", "third", "fourth", "fifth"};
-  return i < 5 ? o[i] : "next";
-}
-
-static int nargs_ok(struct fs *b, int lo, int hi) {
-  if (b->nargs >= lo && b->nargs <= hi) return 1;
-  funcs_wrong_nargs(b->name, lo, hi, b->nargs, b->msg, b->msgsz);
-  b->rc = ERR_SQL;
-  return 0;
-}
-
-static int mismatch(struct fs *b, int i, const char *required) {
-  char t[32];
-  snprintf(b->msg, b->msgsz,
-           "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to data type "
-           "mismatch: The %s parameter requires the %s type, however \"%s\" has the type "
-           "\"%s\".",
-           b->call, ordinal(i), required, b->argt ? b->argt[i] : "?",
-           schema_type_sql(b->args[i]->type, t));
-  b->rc = ERR_SQL;
-  return 0;
-}
-
-/* Cast argument i to t (Spark's implicit cast rules). */
-static int want(struct fs *b, int i, struct type t) {
-  if (b->rc) return 0;
-  if (!funcs_implicit_ok(b->args[i]->type, t)) {
-    char t1[32], req[40];
-    snprintf(req, sizeof req, "\"%s\"", schema_type_sql(t, t1));
-    return mismatch(b, i, req);
-  }
-  if (!(b->args[i] = coerce_to(b->ctx, b->args[i], t))) b->rc = ERR_NOMEM;
-  return b->rc == 0;
-}
-
 /* Argument i of a BINARY parameter: the engine keeps bytes in STRINGs, and
  * Spark casts only STRING (not numbers) to BINARY implicitly. */
-static int want_bin(struct fs *b, int i) {
+static int want_bin(struct fcall *b, int i) {
   if (b->rc) return 0;
   enum type_id t = b->args[i]->type.id;
-  if (t != TYPE_STRING && t != TYPE_NULL) return mismatch(b, i, "\"BINARY\"");
-  return want(b, i, T(TYPE_STRING));
+  if (t != TYPE_STRING && t != TYPE_NULL) return fcall_mismatch(b, i, "\"BINARY\"");
+  return fcall_want(b, i, T(TYPE_STRING));
 }
 
-/* Argument i numeric (strings and NULL become DOUBLE). */
-static int want_num(struct fs *b, int i) {
-  if (b->rc) return 0;
-  struct type t = b->args[i]->type;
-  if (coerce_is_numeric(t)) return 1;
-  if (t.id == TYPE_STRING || t.id == TYPE_NULL) return want(b, i, T(TYPE_DOUBLE));
-  return mismatch(b, i, "\"NUMERIC\"");
-}
-
-static struct expr *call(struct fs *b, enum expr_fn fn, struct type t) {
-  if (b->rc) return NULL;
-  struct expr *e = expr_func(b->ctx, fn, t, b->args, b->nargs);
-  if (!e) b->rc = ERR_NOMEM;
-  return e;
-}
-
-static struct expr *fn2(struct fs *b, enum expr_fn fn, struct type t, struct expr *x,
+static struct expr *fn2(struct fcall *b, enum expr_fn fn, struct type t, struct expr *x,
                         struct expr *y) {
-  if (b->rc || !x || (fn != FN_NEG && fn != FN_ISNAN && fn != FN_LN && fn != FN_IS_NOT_NULL && !y)) {
+  if (b->rc || !x ||
+      (fn != FN_NEG && fn != FN_ISNAN && fn != FN_LN && fn != FN_IS_NOT_NULL && !y)) {
     if (!b->rc) b->rc = ERR_NOMEM;
     return NULL;
   }
@@ -102,7 +40,7 @@ static struct expr *fn2(struct fs *b, enum expr_fn fn, struct type t, struct exp
   return e;
 }
 
-static struct expr *dbl_lit(struct fs *b, double d) {
+static struct expr *dbl_lit(struct fcall *b, double d) {
   struct value v;
   memset(&v, 0, sizeof v);
   v.type = T(TYPE_DOUBLE);
@@ -110,28 +48,6 @@ static struct expr *dbl_lit(struct fs *b, double d) {
   struct expr *e = expr_lit(b->ctx, &v);
   if (!e) b->rc = ERR_NOMEM;
   return e;
-}
-
-/* Common type of arguments from..nargs-1, cast to it. */
-static int unify(struct fs *b, int from, struct type *out) {
-  struct type t = T(TYPE_NULL);
-  for (int i = from; i < b->nargs; i++) {
-    struct type w;
-    if (coerce_wider(t, b->args[i]->type, &w)) {
-      char t1[32], t2[32];
-      snprintf(b->msg, b->msgsz,
-               "[DATATYPE_MISMATCH.DATA_DIFF_TYPES] Cannot resolve \"%s\" due to data type "
-               "mismatch: Input to `%s` should all be the same type, but it's (\"%s\", \"%s\").",
-               b->call, b->name, schema_type_sql(t, t1), schema_type_sql(b->args[i]->type, t2));
-      b->rc = ERR_SQL;
-      return 0;
-    }
-    t = w;
-  }
-  for (int i = from; i < b->nargs; i++)
-    if (!(b->args[i] = coerce_to(b->ctx, b->args[i], t))) b->rc = ERR_NOMEM;
-  *out = t;
-  return b->rc == 0;
 }
 
 /* Spark's round/bround result type for DECIMAL(p,s) and scale d (as
@@ -150,34 +66,34 @@ static struct type round_type(struct type t, int64_t d) {
   return t;
 }
 
-static struct expr *build(struct fs *b, const char *n) {
+static struct expr *build(struct fcall *b, const char *n) {
   struct type S = T(TYPE_STRING), I = T(TYPE_INT), L = T(TYPE_BIGINT), D = T(TYPE_DOUBLE),
               B = T(TYPE_BOOLEAN);
 #define IS(x) (!strcmp(n, x))
   /* strings */
   if (IS("initcap") || IS("reverse") || IS("ascii") || IS("octet_length") ||
       IS("bit_length") || IS("unbase64") || IS("unhex")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, S)) return NULL;
-    return call(b, IS("initcap") ? FN_INITCAP : IS("reverse") ? FN_REVERSE
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, S)) return NULL;
+    return fcall_expr(b, IS("initcap") ? FN_INITCAP : IS("reverse") ? FN_REVERSE
                    : IS("ascii") ? FN_ASCII : IS("octet_length") ? FN_OCTET_LENGTH
                    : IS("bit_length") ? FN_BIT_LENGTH : IS("unbase64") ? FN_UNBASE64 : FN_UNHEX,
                 (IS("ascii") || IS("octet_length") || IS("bit_length")) ? I : S);
   }
   if (IS("chr") || IS("char")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, L)) return NULL;
-    return call(b, FN_CHR, S);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, L)) return NULL;
+    return fcall_expr(b, FN_CHR, S);
   }
   if (IS("right") || IS("repeat")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, I)) return NULL;
-    return call(b, IS("right") ? FN_RIGHT : FN_REPEAT, S);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, IS("right") ? FN_RIGHT : FN_REPEAT, S);
   }
   if (IS("translate")) {
-    if (!nargs_ok(b, 3, 3)) return NULL;
-    for (int i = 0; i < 3; i++) want(b, i, S);
-    return call(b, FN_TRANSLATE, S);
+    if (!fcall_nargs(b, 3, 3)) return NULL;
+    for (int i = 0; i < 3; i++) fcall_want(b, i, S);
+    return fcall_expr(b, FN_TRANSLATE, S);
   }
   if (IS("format_number")) {
-    if (!nargs_ok(b, 2, 2) || !want_num(b, 0)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want_num(b, 0)) return NULL;
     if (b->args[1]->type.id == TYPE_STRING) {
       snprintf(b->msg, b->msgsz,
                "format_number() with a format pattern (\"%s\") is not supported by the local "
@@ -186,50 +102,56 @@ static struct expr *build(struct fs *b, const char *n) {
       b->rc = ERR_UNSUPPORTED;
       return NULL;
     }
-    if (!want(b, 1, I)) return NULL;
-    return call(b, FN_FORMAT_NUMBER, S);
+    if (!fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, FN_FORMAT_NUMBER, S);
   }
   if (IS("split_part") || IS("substring_index")) {
-    if (!nargs_ok(b, 3, 3) || !want(b, 0, S) || !want(b, 1, S) || !want(b, 2, I)) return NULL;
-    return call(b, IS("split_part") ? FN_SPLIT_PART : FN_SUBSTRING_INDEX, S);
+    if (!fcall_nargs(b, 3, 3) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S) ||
+        !fcall_want(b, 2, I))
+      return NULL;
+    return fcall_expr(b, IS("split_part") ? FN_SPLIT_PART : FN_SUBSTRING_INDEX, S);
   }
   if (IS("levenshtein")) {
-    if (!nargs_ok(b, 2, 3) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
-    if (b->nargs == 3 && !want(b, 2, I)) return NULL;
-    return call(b, FN_LEVENSHTEIN, I);
+    if (!fcall_nargs(b, 2, 3) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
+    if (b->nargs == 3 && !fcall_want(b, 2, I)) return NULL;
+    return fcall_expr(b, FN_LEVENSHTEIN, I);
   }
   if (IS("elt")) {
-    if (!nargs_ok(b, 2, 100000) || !want(b, 0, I)) return NULL;
-    for (int i = 1; i < b->nargs; i++) want(b, i, S);
-    struct expr *e = call(b, FN_ELT, S);
+    if (!fcall_nargs(b, 2, 100000) || !fcall_want(b, 0, I)) return NULL;
+    for (int i = 1; i < b->nargs; i++) fcall_want(b, i, S);
+    struct expr *e = fcall_expr(b, FN_ELT, S);
     if (e) e->nullable = 1;
     return e;
   }
   if (IS("find_in_set")) {
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, S) || !want(b, 1, S)) return NULL;
-    return call(b, FN_FIND_IN_SET, I);
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, S) || !fcall_want(b, 1, S)) return NULL;
+    return fcall_expr(b, FN_FIND_IN_SET, I);
   }
   /* hashes and encodings */
   if (IS("md5") || IS("sha1") || IS("sha") || IS("crc32") || IS("base64")) {
-    if (!nargs_ok(b, 1, 1) || !want_bin(b, 0)) return NULL;
-    return call(b, IS("md5") ? FN_MD5 : IS("crc32") ? FN_CRC32 : IS("base64") ? FN_BASE64 : FN_SHA1,
-                IS("crc32") ? L : S);
+    if (!fcall_nargs(b, 1, 1) || !want_bin(b, 0)) return NULL;
+    return fcall_expr(b,
+                      IS("md5")      ? FN_MD5
+                      : IS("crc32")  ? FN_CRC32
+                      : IS("base64") ? FN_BASE64
+                                     : FN_SHA1,
+                      IS("crc32") ? L : S);
   }
   if (IS("sha2")) {
-    if (!nargs_ok(b, 2, 2) || !want_bin(b, 0) || !want(b, 1, I)) return NULL;
-    return call(b, FN_SHA2, S);
+    if (!fcall_nargs(b, 2, 2) || !want_bin(b, 0) || !fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, FN_SHA2, S);
   }
   if (IS("hex")) {
-    if (!nargs_ok(b, 1, 1)) return NULL;
+    if (!fcall_nargs(b, 1, 1)) return NULL;
     struct type t = b->args[0]->type;
-    if (coerce_is_numeric(t) || t.id == TYPE_NULL) want(b, 0, L);
-    else want(b, 0, S);
-    return call(b, FN_HEX, S);
+    if (coerce_is_numeric(t) || t.id == TYPE_NULL) fcall_want(b, 0, L);
+    else fcall_want(b, 0, S);
+    return fcall_expr(b, FN_HEX, S);
   }
   /* NULL and NaN helpers */
   if (IS("nvl2")) { /* nvl2(a, b, c) = if(a IS NOT NULL, b, c) */
     struct type t;
-    if (!nargs_ok(b, 3, 3) || !unify(b, 1, &t)) return NULL;
+    if (!fcall_nargs(b, 3, 3) || !fcall_unify(b, 1, &t)) return NULL;
     struct expr *nn = fn2(b, FN_IS_NOT_NULL, B, b->args[0], NULL);
     if (!nn) return NULL;
     nn->nullable = 0;
@@ -239,13 +161,13 @@ static struct expr *build(struct fs *b, const char *n) {
     return e;
   }
   if (IS("isnan")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, D)) return NULL;
-    struct expr *e = call(b, FN_ISNAN, B);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, D)) return NULL;
+    struct expr *e = fcall_expr(b, FN_ISNAN, B);
     if (e) e->nullable = 0;
     return e;
   }
   if (IS("nanvl")) { /* nanvl(a, b) = if(isnan(a), b, a) */
-    if (!nargs_ok(b, 2, 2) || !want(b, 0, D) || !want(b, 1, D)) return NULL;
+    if (!fcall_nargs(b, 2, 2) || !fcall_want(b, 0, D) || !fcall_want(b, 1, D)) return NULL;
     struct expr *a0 = expr_copy(b->ctx, b->args[0]);
     struct expr *isn = fn2(b, FN_ISNAN, B, a0, NULL);
     if (!isn) return NULL;
@@ -259,41 +181,41 @@ static struct expr *build(struct fs *b, const char *n) {
   return NULL;
 }
 
-static struct expr *build_math(struct fs *b, const char *n) {
+static struct expr *build_math(struct fcall *b, const char *n) {
   struct type I = T(TYPE_INT), D = T(TYPE_DOUBLE);
 #define IS(x) (!strcmp(n, x))
   if (IS("e") || IS("pi")) {
-    if (!nargs_ok(b, 0, 0)) return NULL;
+    if (!fcall_nargs(b, 0, 0)) return NULL;
     struct expr *e = dbl_lit(b, IS("e") ? M_E : M_PI);
     if (e) e->nullable = 0;
     return e;
   }
   if (IS("sign") || IS("signum") || IS("cbrt")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, D)) return NULL;
-    return call(b, IS("cbrt") ? FN_CBRT : FN_SIGNUM, D);
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, D)) return NULL;
+    return fcall_expr(b, IS("cbrt") ? FN_CBRT : FN_SIGNUM, D);
   }
   if (IS("log2")) { /* Spark: ln(x) / ln(2), NULL for x <= 0 (ln's domain) */
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, D)) return NULL;
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, D)) return NULL;
     struct expr *ln = fn2(b, FN_LN, D, b->args[0], NULL);
     return fn2(b, FN_DIV, D, ln, dbl_lit(b, log(2.0)));
   }
   if (IS("negative") || IS("positive")) {
-    if (!nargs_ok(b, 1, 1) || !want_num(b, 0)) return NULL;
+    if (!fcall_nargs(b, 1, 1) || !fcall_want_num(b, 0)) return NULL;
     if (IS("positive")) return b->args[0];
     return fn2(b, FN_NEG, b->args[0]->type, b->args[0], NULL);
   }
   if (IS("factorial")) {
-    if (!nargs_ok(b, 1, 1) || !want(b, 0, I)) return NULL;
-    return call(b, FN_FACTORIAL, T(TYPE_BIGINT));
+    if (!fcall_nargs(b, 1, 1) || !fcall_want(b, 0, I)) return NULL;
+    return fcall_expr(b, FN_FACTORIAL, T(TYPE_BIGINT));
   }
   if (IS("bround")) {
-    if (!nargs_ok(b, 1, 2) || !want_num(b, 0)) return NULL;
+    if (!fcall_nargs(b, 1, 2) || !fcall_want_num(b, 0)) return NULL;
     if (b->nargs == 1) {
       struct expr *z = coerce_int(b->ctx, TYPE_INT, 0);
       if (!z) return b->rc = ERR_NOMEM, NULL;
       return fn2(b, FN_BROUND, round_type(b->args[0]->type, 0), b->args[0], z);
     }
-    if (!want(b, 1, I)) return NULL;
+    if (!fcall_want(b, 1, I)) return NULL;
     if (b->args[1]->kind != EXPR_LIT) {
       snprintf(b->msg, b->msgsz,
                "[DATATYPE_MISMATCH.NON_FOLDABLE_INPUT] Cannot resolve \"%s\" due to data type "
@@ -307,13 +229,13 @@ static struct expr *build_math(struct fs *b, const char *n) {
       if (!e) b->rc = ERR_NOMEM;
       return e;
     }
-    return call(b, FN_BROUND, round_type(b->args[0]->type, b->args[1]->u.lit.i));
+    return fcall_expr(b, FN_BROUND, round_type(b->args[0]->type, b->args[1]->u.lit.i));
   }
   if (IS("shiftleft") || IS("shiftright") || IS("shiftrightunsigned")) {
-    if (!nargs_ok(b, 2, 2)) return NULL;
+    if (!fcall_nargs(b, 2, 2)) return NULL;
     struct type t = b->args[0]->type.id == TYPE_BIGINT ? T(TYPE_BIGINT) : I;
-    if (!want(b, 0, t) || !want(b, 1, I)) return NULL;
-    return call(b, IS("shiftleft") ? FN_SHIFTLEFT : IS("shiftright") ? FN_SHIFTRIGHT
+    if (!fcall_want(b, 0, t) || !fcall_want(b, 1, I)) return NULL;
+    return fcall_expr(b, IS("shiftleft") ? FN_SHIFTLEFT : IS("shiftright") ? FN_SHIFTRIGHT
                                                                      : FN_SHIFTRIGHTUNSIGNED, t);
   }
 #undef IS
@@ -323,7 +245,7 @@ static struct expr *build_math(struct fs *b, const char *n) {
 int funcs_str2_scalar(struct plan_ctx *ctx, const char *name, struct expr **args, int nargs,
                       const char *call_text, const char *const *arg_text, struct expr **out,
                       char *msg, size_t msgsz) {
-  struct fs b = {ctx, name, args, nargs, call_text, arg_text, msg, msgsz, 0};
+  struct fcall b = {ctx, name, args, nargs, call_text, arg_text, msg, msgsz, 0};
   struct expr *e = build(&b, name);
   if (!e && !b.rc) e = build_math(&b, name);
   if (b.rc) return b.rc;
