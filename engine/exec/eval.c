@@ -696,10 +696,8 @@ static int k_power(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel
   return 0;
 }
 
-/* ROUND HALF_UP. Doubles are rounded as Spark does, through their shortest
- * decimal representation (BigDecimal(Double.toString)): round(2.675, 2) is
- * 2.68, not the binary 2.67. */
-static double round_double(double x, int d, struct buf *tmp) {
+/* See eval_kern.h. round(2.675, 2) is 2.68, not the binary 2.67. */
+double eval_round_double(double x, int d, int half_even, struct buf *tmp) {
   if (x != x || isinf(x)) return x;
   if (x == 0) return 0.0; /* BigDecimal has no negative zero */
   if (d > 300) return x;
@@ -722,7 +720,12 @@ static double round_double(double x, int d, struct buf *tmp) {
   int keep = point + d; /* digits kept before rounding */
   if (keep >= nd) return x;
   if (keep < 0) return 0.0;
-  int up = dig[keep] >= '5';
+  int up = dig[keep] > '5' || (dig[keep] == '5' && !half_even);
+  if (dig[keep] == '5' && half_even) { /* a tie only when nothing follows the 5 */
+    int rest = 0;
+    for (int k = keep + 1; k < nd && !rest; k++) rest = dig[k] != '0';
+    up = rest || (keep > 0 && ((dig[keep - 1] - '0') & 1));
+  }
   /* integer of the first keep digits, then add up; rebuild as text */
   char out[64];
   int on = 0;
@@ -759,7 +762,7 @@ static int k_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel
     case TYPE_DOUBLE: {
       const double *x = a->data;
       double *o = nd->vec.data;
-      EVAL_FOR_SEL(i, sel, n, { o[i] = round_double(x[i], d, &rt->p->tmp); });
+      EVAL_FOR_SEL(i, sel, n, { o[i] = eval_round_double(x[i], d, 0, &rt->p->tmp); });
       break;
     }
     case TYPE_INT:

@@ -190,4 +190,10 @@ static inline void eval_trim_ws(const char **p, size_t *n) {
   *n = len;
 }
 
+/* x rounded to d decimal places as Spark rounds a double: through its
+ * shortest decimal form (BigDecimal(Double.toString(x))), HALF_UP (round)
+ * or HALF_EVEN (bround, half_even = 1), so ties are decimal ties. tmp
+ * (borrowed) is scratch. */
+double eval_round_double(double x, int d, int half_even, struct buf *tmp);
+
 #endif

@@ -949,52 +949,6 @@ static int64_t half_even_div(int64_t x, int64_t m) {
   return q;
 }
 
-/* bround of a double: Spark rounds BigDecimal(Double.toString(x)), so ties
- * are decimal ties of the shortest digits (bround(2.5, 0) = 2.0). */
-static double bround_double(double x, int d, struct buf *tmp) {
-  if (x != x || isinf(x)) return x;
-  if (x == 0) return 0.0;
-  if (d > 300) return x;
-  buf_reset(tmp);
-  if (vector_format_double(x, tmp) != 0) return x;
-  const char *s = tmp->data, *end = tmp->data + tmp->len;
-  int neg = 0;
-  if (s < end && *s == '-') neg = 1, s++;
-  char dig[40];
-  int nd = 0, point = -1;
-  for (; s < end && *s != 'E'; s++) {
-    if (*s == '.') point = nd;
-    else if (nd < 39) dig[nd++] = *s;
-  }
-  if (point < 0) point = nd;
-  if (s < end && *s == 'E') point += atoi(s + 1);
-  int keep = point + d;
-  if (keep >= nd) return x;
-  if (keep < 0) return 0.0;
-  char c = dig[keep];
-  int rest = 0;
-  for (int k = keep + 1; k < nd && !rest; k++) rest = dig[k] != '0';
-  int up = c > '5' || (c == '5' && rest) || (c == '5' && keep > 0 && ((dig[keep - 1] - '0') & 1));
-  char out[64];
-  int on = 0;
-  if (neg) out[on++] = '-';
-  char kept[41];
-  memcpy(kept, dig, (size_t)keep);
-  int carry = up;
-  for (int k = keep - 1; k >= 0 && carry; k--) {
-    if (kept[k] == '9') kept[k] = '0';
-    else kept[k]++, carry = 0;
-  }
-  if (carry) out[on++] = '1';
-  if (keep == 0 && !carry) out[on++] = '0';
-  memcpy(out + on, kept, (size_t)keep);
-  on += keep;
-  on += snprintf(out + on, sizeof out - (size_t)on, "e%d", -d);
-  double r;
-  if (numparse_double(out, (size_t)on, &r) != 0) return x;
-  return r == 0 ? 0.0 : r;
-}
-
 static int k_bround(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
   const struct vector *a = ARG(0);
   uint64_t *ov = nd->vec.validity;
@@ -1003,7 +957,7 @@ static int k_bround(struct eval_rt *rt, struct eval_node *nd, const uint32_t *se
   switch (nd->type.id) {
     case TYPE_DOUBLE: {
       double *o = nd->vec.data;
-      EVAL_FOR_SEL(i, sel, n, { o[i] = bround_double(vector_f64(a)[i], d, &rt->p->tmp); });
+      EVAL_FOR_SEL(i, sel, n, { o[i] = eval_round_double(vector_f64(a)[i], d, 1, &rt->p->tmp); });
       break;
     }
     case TYPE_INT:
