@@ -48,7 +48,12 @@ endif
 
 TESTS += tests/integration/run.sh
 EXTRA_DIST += tests/integration/run.sh tests/integration/conftest.py \
-	tests/integration/test_protocol.py tests/integration/test_frontends.py
+	tests/integration/test_protocol.py tests/integration/test_frontends.py \
+	tests/integration/test_local.py tests/integration/test_livy.py \
+	tests/integration/test_livy_r.py tests/integration/test_livy_curl.py \
+	tests/integration/test_kerberos.py tests/integration/test_tpch.py \
+	tests/integration/test_ui.py tests/integration/test_morsels.py \
+	tests/integration/test_cli.py
 
 # Hash joins (op_join.c) against a nested loop: table, join types, role
 # swap, shared broadcast build; the runtime join filter through the engine.
