@@ -367,3 +367,17 @@ struct expr *coerce_arith(struct plan_ctx *ctx, enum expr_fn fn, struct expr *a,
   if (!args[0] || !args[1]) return NULL;
   return expr_func(ctx, fn, rt, args, 2);
 }
+
+struct type coerce_round_type(struct type t, int64_t d) {
+  if (t.id != TYPE_DECIMAL) return t;
+  int integral = t.precision - t.scale + 1, p, s = 0;
+  if (d < 0) {
+    p = -d + 1 > integral ? (int)(-d + 1) : integral;
+  } else {
+    s = (int)(d < t.scale ? d : t.scale);
+    p = integral + s;
+  }
+  t.precision = (uint8_t)(p > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION : p);
+  t.scale = (uint8_t)s;
+  return t;
+}

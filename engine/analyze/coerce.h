@@ -56,4 +56,9 @@ struct expr *coerce_string(struct plan_ctx *ctx, const char *s, size_t len);
  * 0 and *v, or -1. */
 int coerce_const_int(const struct expr *e, int64_t *v);
 
+/* Spark's type of round/bround(DECIMAL(p,s), d): DECIMAL(p - s + 1 +
+ * min(s, d), min(s, d)), scale 0 for d < 0, capped at the engine's
+ * precision. Other types keep their type. */
+struct type coerce_round_type(struct type t, int64_t d);
+
 #endif

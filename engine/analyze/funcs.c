@@ -245,21 +245,6 @@ static struct expr *cast_to(struct fcall *b, struct type t) {
   return e;
 }
 
-/* Spark's round(DECIMAL(p,s), d): DECIMAL(p - s + 1 + min(s, d), min(s, d));
- * d < 0 gives scale 0. Other types keep their type. */
-static struct type round_type(struct type t, int64_t d) {
-  if (t.id != TYPE_DECIMAL) return t;
-  int integral = t.precision - t.scale + 1, p, s = 0;
-  if (d < 0) {
-    p = -d + 1 > integral ? (int)(-d + 1) : integral;
-  } else {
-    s = (int)(d < t.scale ? d : t.scale);
-    p = integral + s;
-  }
-  t.precision = (uint8_t)(p > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION : p);
-  t.scale = (uint8_t)s;
-  return t;
-}
 
 static struct expr *build(struct fcall *b, const char *n) {
   struct type S = T(TYPE_STRING), I = T(TYPE_INT), D = T(TYPE_DOUBLE), B = T(TYPE_BOOLEAN);
@@ -371,7 +356,7 @@ static struct expr *build(struct fcall *b, const char *n) {
     if (b->nargs == 1) {
       struct expr *a[2] = {b->args[0], coerce_int(b->ctx, TYPE_INT, 0)};
       if (!a[1]) return b->rc = ERR_NOMEM, NULL;
-      struct expr *e = expr_func(b->ctx, FN_ROUND, round_type(a[0]->type, 0), a, 2);
+      struct expr *e = expr_func(b->ctx, FN_ROUND, coerce_round_type(a[0]->type, 0), a, 2);
       if (!e) b->rc = ERR_NOMEM;
       return e;
     }
@@ -385,7 +370,7 @@ static struct expr *build(struct fcall *b, const char *n) {
       return NULL;
     }
     struct type rt = b->args[0]->type;
-    if (!b->args[1]->u.lit.is_null) rt = round_type(rt, b->args[1]->u.lit.i);
+    if (!b->args[1]->u.lit.is_null) rt = coerce_round_type(rt, b->args[1]->u.lit.i);
     return fcall_expr(b, FN_ROUND, rt);
   }
   if (IS("floor") || IS("ceil") || IS("ceiling")) {

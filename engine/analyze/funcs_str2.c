@@ -50,21 +50,6 @@ static struct expr *dbl_lit(struct fcall *b, double d) {
   return e;
 }
 
-/* Spark's round/bround result type for DECIMAL(p,s) and scale d (as
- * funcs.c's round). */
-static struct type round_type(struct type t, int64_t d) {
-  if (t.id != TYPE_DECIMAL) return t;
-  int integral = t.precision - t.scale + 1, p, s = 0;
-  if (d < 0) {
-    p = -d + 1 > integral ? (int)(-d + 1) : integral;
-  } else {
-    s = (int)(d < t.scale ? d : t.scale);
-    p = integral + s;
-  }
-  t.precision = (uint8_t)(p > COERCE_MAX_PRECISION ? COERCE_MAX_PRECISION : p);
-  t.scale = (uint8_t)s;
-  return t;
-}
 
 static struct expr *build(struct fcall *b, const char *n) {
   struct type S = T(TYPE_STRING), I = T(TYPE_INT), L = T(TYPE_BIGINT), D = T(TYPE_DOUBLE),
@@ -213,7 +198,7 @@ static struct expr *build_math(struct fcall *b, const char *n) {
     if (b->nargs == 1) {
       struct expr *z = coerce_int(b->ctx, TYPE_INT, 0);
       if (!z) return b->rc = ERR_NOMEM, NULL;
-      return fn2(b, FN_BROUND, round_type(b->args[0]->type, 0), b->args[0], z);
+      return fn2(b, FN_BROUND, coerce_round_type(b->args[0]->type, 0), b->args[0], z);
     }
     if (!fcall_want(b, 1, I)) return NULL;
     if (b->args[1]->kind != EXPR_LIT) {
@@ -229,7 +214,7 @@ static struct expr *build_math(struct fcall *b, const char *n) {
       if (!e) b->rc = ERR_NOMEM;
       return e;
     }
-    return fcall_expr(b, FN_BROUND, round_type(b->args[0]->type, b->args[1]->u.lit.i));
+    return fcall_expr(b, FN_BROUND, coerce_round_type(b->args[0]->type, b->args[1]->u.lit.i));
   }
   if (IS("shiftleft") || IS("shiftright") || IS("shiftrightunsigned")) {
     if (!fcall_nargs(b, 2, 2)) return NULL;

@@ -747,22 +747,24 @@ double eval_round_double(double x, int d, int half_even, struct buf *tmp) {
   return r == 0 ? 0.0 : r;
 }
 
-static inline int64_t round_half_up_div(int64_t x, int64_t m) {
+/* x / m (m > 0) rounded HALF_UP, or HALF_EVEN when half_even. */
+static inline int64_t round_div(int64_t x, int64_t m, int half_even) {
   int64_t q = x / m, r = x % m;
-  if (r >= 0 ? 2 * r >= m : -2 * r >= m) q += x < 0 ? -1 : 1;
+  uint64_t ar = r < 0 ? 0 - (uint64_t)r : (uint64_t)r, half = (uint64_t)m - ar;
+  if (ar > half || (ar == half && (!half_even || (q & 1)))) q += x < 0 ? -1 : 1;
   return q;
 }
 
-static int k_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
+int eval_kern_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
   const struct vector *a = nd->args[0]->res;
   uint64_t *ov = nd->vec.validity;
-  int d = (int)nd->ival;
+  int d = (int)nd->ival, he = nd->op;
   eval_valid_copy(ov, a->validity, rt->nwords);
   switch (nd->type.id) {
     case TYPE_DOUBLE: {
       const double *x = a->data;
       double *o = nd->vec.data;
-      EVAL_FOR_SEL(i, sel, n, { o[i] = eval_round_double(x[i], d, 0, &rt->p->tmp); });
+      EVAL_FOR_SEL(i, sel, n, { o[i] = eval_round_double(x[i], d, he, &rt->p->tmp); });
       break;
     }
     case TYPE_INT:
@@ -773,8 +775,8 @@ static int k_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel
         int64_t x = is32 ? vector_i32(a)[i] : vector_i64(a)[i];
         int64_t r = x;
         if (d < -18) r = 0;
-        else if (m > 1) r = (int64_t)((uint64_t)round_half_up_div(x, m) * (uint64_t)m);
-        if (nd->type.id == TYPE_INT) vector_i32(&nd->vec)[i] = (int32_t)r;
+        else if (m > 1) r = (int64_t)((uint64_t)round_div(x, m, he) * (uint64_t)m);
+        if (nd->type.id == TYPE_INT) vector_i32(&nd->vec)[i] = (int32_t)(uint32_t)(uint64_t)r;
         else vector_i64(&nd->vec)[i] = r;
       });
       break;
@@ -789,14 +791,14 @@ static int k_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel
         int bad = 0;
         if (d < s) {
           int k = s - d;
-          v = k > 18 ? 0 : round_half_up_div(v, numparse_pow10(k));
+          v = k > 18 ? 0 : round_div(v, numparse_pow10(k), he);
           /* v is now at scale d; bring it to the result scale */
           int up = rs - d;
           if (up > 18) bad = v != 0;
           else if (up > 0) bad = __builtin_mul_overflow(v, numparse_pow10(up), &v);
         } else if (rs != s) {
           if (rs > s) bad = __builtin_mul_overflow(v, numparse_pow10(rs - s), &v);
-          else v = round_half_up_div(v, numparse_pow10(s - rs));
+          else v = round_div(v, numparse_pow10(s - rs), he);
         }
         if (bad || v >= lim || v <= -lim) {
           o[i] = 0;
@@ -1566,7 +1568,8 @@ static int pick_func(struct eval_prog *p, struct eval_node *nd, struct err *err)
       if (d > 1000) d = 1000;
       if (d < -1000) d = -1000;
       nd->ival = d;
-      nd->kern = k_round;
+      nd->op = 0; /* HALF_UP */
+      nd->kern = eval_kern_round;
       if (nd->args[0]->type.id != TYPE_DECIMAL && nd->args[0]->type.id != nd->type.id &&
           !(nd->args[0]->type.id == TYPE_INT && nd->type.id == TYPE_BIGINT))
         return unsupported(err, nd, "round() of this type");

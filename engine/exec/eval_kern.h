@@ -196,4 +196,8 @@ static inline void eval_trim_ws(const char **p, size_t *n) {
  * (borrowed) is scratch. */
 double eval_round_double(double x, int d, int half_even, struct buf *tmp);
 
+/* The round (nd->op 0, HALF_UP) and bround (nd->op 1, HALF_EVEN) kernel of
+ * DOUBLE, INT, BIGINT and DECIMAL; nd->ival is the scale (-1000..1000). */
+int eval_kern_round(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n);
+
 #endif

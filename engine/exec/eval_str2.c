@@ -941,67 +941,6 @@ static int k_factorial(struct eval_rt *rt, struct eval_node *nd, const uint32_t 
   return 0;
 }
 
-/* x / m rounded HALF_EVEN (m > 0). */
-static int64_t half_even_div(int64_t x, int64_t m) {
-  int64_t q = x / m, r = x % m;
-  uint64_t ar = r < 0 ? 0 - (uint64_t)r : (uint64_t)r, half = (uint64_t)m - ar;
-  if (ar > half || (ar == half && (q & 1))) q += x < 0 ? -1 : 1;
-  return q;
-}
-
-static int k_bround(struct eval_rt *rt, struct eval_node *nd, const uint32_t *sel, uint32_t n) {
-  const struct vector *a = ARG(0);
-  uint64_t *ov = nd->vec.validity;
-  int d = (int)nd->ival;
-  eval_valid_copy(ov, a->validity, rt->nwords);
-  switch (nd->type.id) {
-    case TYPE_DOUBLE: {
-      double *o = nd->vec.data;
-      EVAL_FOR_SEL(i, sel, n, { o[i] = eval_round_double(vector_f64(a)[i], d, 1, &rt->p->tmp); });
-      break;
-    }
-    case TYPE_INT:
-    case TYPE_BIGINT: {
-      int is32 = a->type.id == TYPE_INT;
-      int64_t m = (d >= 0 || d < -18) ? 1 : numparse_pow10(-d);
-      EVAL_FOR_SEL(i, sel, n, {
-        int64_t x = is32 ? vector_i32(a)[i] : vector_i64(a)[i], r = x;
-        if (d < -18) r = 0;
-        else if (m > 1) r = (int64_t)((uint64_t)half_even_div(x, m) * (uint64_t)m);
-        if (nd->type.id == TYPE_INT) vector_i32(&nd->vec)[i] = (int32_t)(uint32_t)(uint64_t)r;
-        else vector_i64(&nd->vec)[i] = r;
-      });
-      break;
-    }
-    default: { /* DECIMAL(p,s) -> DECIMAL(p',s') per funcs' round_type */
-      int s = a->type.scale, rs = nd->type.scale;
-      int64_t lim = numparse_pow10(nd->type.precision > 18 ? 18 : nd->type.precision);
-      int64_t *o = nd->vec.data;
-      EVAL_FOR_SEL(i, sel, n, {
-        int64_t v = vector_i64(a)[i];
-        int bad = 0;
-        if (d < s) {
-          int k = s - d;
-          v = k > 18 ? 0 : half_even_div(v, numparse_pow10(k));
-          int up = rs - d; /* v is at scale d; bring it to the result scale */
-          if (up > 18) bad = v != 0;
-          else if (up > 0) bad = __builtin_mul_overflow(v, numparse_pow10(up), &v);
-        } else if (rs > s) {
-          bad = __builtin_mul_overflow(v, numparse_pow10(rs - s), &v);
-        }
-        if (bad || v >= lim || v <= -lim) {
-          o[i] = 0;
-          bitmap_clear(ov, i);
-        } else {
-          o[i] = v;
-        }
-      });
-      break;
-    }
-  }
-  return 0;
-}
-
 /* Shifts and bitwise operators on INT (32-bit) or BIGINT, Java semantics:
  * shift counts masked to the width, results wrap. op: 0 <<, 1 >>, 2 >>>,
  * 3 &, 4 |, 5 ^, 6 ~. */
@@ -1143,7 +1082,8 @@ int eval_str2_compile(struct eval_prog *p, struct eval_node *nd, struct err *err
       ok = t == TYPE_DECIMAL ? nd->type.id == TYPE_DECIMAL
                              : (t == TYPE_DOUBLE || t == TYPE_INT || t == TYPE_BIGINT) &&
                                    t == nd->type.id;
-      nd->kern = k_bround;
+      nd->op = 1; /* HALF_EVEN */
+      nd->kern = eval_kern_round;
       break;
     }
     case FN_SHIFTLEFT:
