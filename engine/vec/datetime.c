@@ -327,7 +327,7 @@ enum {
   TK_ZONE_Z, /* Z: +hhmm */
   TK_OPT_BEGIN,
   TK_OPT_END,
-  /* formatting only: text with them never parses */
+  /* formatting only (keep them last: kind >= TK_DOY): text with them never parses */
   TK_DOY,       /* D: day of year */
   TK_QUARTER,   /* Q / q: 2, 02, Q2, 2nd quarter */
   TK_HOUR_K24,  /* k: clock hour of day, 1-24 */
@@ -386,7 +386,8 @@ int datetime_fmt_compile(struct datetime_fmt *f, const char *pat, struct err *e)
           ((kind == TK_MONTH || kind == TK_QUARTER || kind == TK_ZONE_NAME) && w > 4) ||
           (kind == TK_ERA && w > 5) || ((kind == TK_HOUR_K24 || kind == TK_HOUR_K12) && w > 2))
         return err_set(e, ERR_INVAL, "too many pattern letters '%c' in \"%s\"", c, pat);
-      if ((rc = add_tok(f, kind, w, kind == TK_ZONE_NAME ? c : 0, e)) != 0) return rc;
+      /* formatting-only letters keep their letter (z/V/O differ; messages) */
+      if ((rc = add_tok(f, kind, w, kind >= TK_DOY ? c : 0, e)) != 0) return rc;
       p += w;
     } else if (c == '\'') {
       p++;
@@ -582,19 +583,12 @@ static int fmt_parse(const struct datetime_fmt *f, const char *p, size_t n, int3
 int datetime_fmt_compile_parser(struct datetime_fmt *f, const char *pat, struct err *e) {
   int rc = datetime_fmt_compile(f, pat, e);
   if (rc) return rc;
-  for (const char *p = pat; *p; p++) {
-    if (*p == '\'') { /* quoted text: skip to the closing quote */
-      while (*++p && *p != '\'') {
-      }
-      if (!*p) break;
-      continue;
-    }
-    if (strchr("DQqkKGzVO", *p))
+  for (int i = 0; i < f->ntok; i++)
+    if (f->tok[i].kind >= TK_DOY)
       return err_set(e, ERR_UNSUPPORTED,
                      "datetime pattern letter '%c' in \"%s\" can format but not parse text; "
                      "remove it from the pattern",
-                     *p, pat);
-  }
+                     f->tok[i].lit, pat);
   return 0;
 }
 
