@@ -24,6 +24,17 @@ static const char *fname(const struct ast_expr *a) {
   return n->n > 0 ? n->parts[n->n - 1] : "";
 }
 
+/* Spark's error for an aggregate call a whose argument has type t. */
+static int agg_type_error(struct bind *b, const struct ast_expr *a, struct type t) {
+  const char *txt = bind_auto_name(b, a);
+  char t1[32];
+  return bind_error(b, ERR_SQL, a->pos,
+                    "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
+                    "data type mismatch: the function `%s` does not accept an argument of "
+                    "type \"%s\".",
+                    txt ? txt : "", fname(a), schema_type_sql(t, t1));
+}
+
 static int is_star(const struct ast_expr *a) { return a->kind == AST_STAR && a->u.col.n == 0; }
 
 /* count(a, b, ...) and count(DISTINCT a, b, ...): one STRING key per row
@@ -189,15 +200,7 @@ static int agg_call_more(struct bind_ectx *argx, const struct ast_expr *a, enum 
   struct expr *x;
   if ((rc = bind_expr(argx, a->u.func.args[0], &x))) return rc;
   struct type at, rt;
-  if (funcs_agg_type(fn, x->type, &at, &rt)) {
-    const char *txt = bind_auto_name(b, a);
-    char t1[32];
-    return bind_error(b, ERR_SQL, a->pos,
-                      "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
-                      "data type mismatch: the function `%s` does not accept an argument of "
-                      "type \"%s\".",
-                      txt ? txt : "", fname(a), schema_type_sql(x->type, t1));
-  }
+  if (funcs_agg_type(fn, x->type, &at, &rt)) return agg_type_error(b, a, x->type);
   if (!(x = coerce_to(b->ctx, x, at))) return bind_oom(b);
   c->arg = x;
   c->type = rt;
@@ -339,15 +342,7 @@ static int agg_call(struct bind_ectx *argx, const struct ast_expr *a, enum agg_f
     else rc = bind_expr(argx, a->u.func.args[0], &arg);
     if (rc) return rc;
     struct type at, rt;
-    if (funcs_agg_type(fn, arg->type, &at, &rt)) {
-      const char *txt = bind_auto_name(b, a);
-      char t1[32];
-      return bind_error(b, ERR_SQL, a->pos,
-                        "[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve \"%s\" due to "
-                        "data type mismatch: the function `%s` does not accept an argument of "
-                        "type \"%s\".",
-                        txt ? txt : "", fname(a), schema_type_sql(arg->type, t1));
-    }
+    if (funcs_agg_type(fn, arg->type, &at, &rt)) return agg_type_error(b, a, arg->type);
     if (!(c->arg = coerce_to(b->ctx, arg, at))) return bind_oom(b);
     c->type = rt;
     if (fn == AGG_COUNT && arg->kind == EXPR_LIT && !arg->u.lit.is_null && !c->distinct) {

@@ -16,6 +16,7 @@
 #include "engine/vec/array.h"
 #include "engine/vec/datetime.h"
 #include "engine/vec/numparse.h"
+#include "engine/vec/schema.h"
 
 /* STMT reads x, so, si, po (target scale/precision, source scale) and sets r
  * and bad. */
@@ -543,19 +544,6 @@ static const char *type_name(struct type t) {
 
 /* ------------------------------------------------------------ ANSI */
 
-/* Spark's name of a type in messages: "INT", "DECIMAL(10,2)". */
-static const char *sql_type(struct type t, char *buf, size_t n) {
-  if (t.id == TYPE_DECIMAL) {
-    snprintf(buf, n, "DECIMAL(%d,%d)", t.precision, t.scale);
-    return buf;
-  }
-  const char *s = type_name(t);
-  size_t k = 0;
-  for (; s[k] && k + 1 < n; k++) buf[k] = (char)(s[k] >= 'a' && s[k] <= 'z' ? s[k] - 32 : s[k]);
-  buf[k] = 0;
-  return buf;
-}
-
 /* Spark's SQL literal of row i of v (toSQLValue): 1, 1L, 1.0E20D, 1.5BD,
  * 'text', DATE '...', TIMESTAMP '...'; strings cut at 200 bytes. */
 static void sql_value(const struct vector *v, uint32_t i, struct buf *out) {
@@ -613,9 +601,8 @@ static int ansi_cast_error(struct eval_rt *rt, struct eval_node *nd, const struc
                            uint32_t i) {
   const struct expr *e = nd->e;
   int ln = e->pos.line, col = e->pos.column;
-  char ft[32], tt[32];
-  sql_type(in->type, ft, sizeof ft);
-  sql_type(nd->type, tt, sizeof tt);
+  char fb[32], tb[32];
+  const char *ft = schema_type_sql(in->type, fb), *tt = schema_type_sql(nd->type, tb);
   struct buf *val = &rt->p->tmp;
   sql_value(in, i, val);
   const char *vs = val->data ? val->data : "";
@@ -678,9 +665,8 @@ static int cast_mode(struct eval_node *nd, struct type from, struct type to, str
   }
   if (nd->castf == all_null && from.id != TYPE_NULL) {
     /* NULL without ANSI; Spark's ANSI mode refuses the pair outright */
-    char ft[32], tt[32];
-    sql_type(from, ft, sizeof ft);
-    sql_type(to, tt, sizeof tt);
+    char fb[32], tb[32];
+    const char *ft = schema_type_sql(from, fb), *tt = schema_type_sql(to, tb);
     return err_set_at(err, ERR_SQL, e->pos.line, e->pos.column,
                       "[DATATYPE_MISMATCH.CAST_WITH_CONF_SUGGESTION] cannot cast \"%s\" to "
                       "\"%s\" with ANSI mode on. If you have to cast %s to %s, you can set "

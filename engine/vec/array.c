@@ -10,16 +10,8 @@
 #include "engine/vec/datetime.h"
 
 size_t array_elem_width(enum type_id elem) {
-  switch (elem) {
-  case TYPE_BOOLEAN: return 1;
-  case TYPE_INT:
-  case TYPE_DATE: return 4;
-  case TYPE_BIGINT:
-  case TYPE_DECIMAL:
-  case TYPE_TIMESTAMP:
-  case TYPE_DOUBLE: return 8;
-  default: return 0;
-  }
+  /* the fixed-width scalars are packed as vectors hold them */
+  return type_is_varlen(elem) ? 0 : vector_elem_size(elem);
 }
 
 int array_elem_ok(enum type_id elem) { return array_elem_width(elem) || elem == TYPE_STRING; }
